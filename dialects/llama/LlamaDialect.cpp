@@ -1,0 +1,100 @@
+//===- LlamaDialect.cpp - the llama dialect ----------------------------===//
+
+#include "dialects/llama/LlamaDialect.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+using namespace mlir;
+using namespace inferno::llama;
+
+#include "dialects/llama/LlamaDialect.cpp.inc"
+
+void LlamaDialect::initialize() {
+  registerAttributes();
+  registerTypes();
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/llama/LlamaOps.cpp.inc"
+      >();
+}
+
+LogicalResult LlamaDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
+  if (attr.getName() == kConfigAttrName) {
+    if (!isa<ModuleOp>(op))
+      return op->emitError() << "'" << kConfigAttrName << "' belongs on a builtin.module";
+    if (!isa<ConfigAttr>(attr.getValue()))
+      return op->emitError() << "'" << kConfigAttrName << "' must be a #llama.config";
+    return success();
+  }
+  if (attr.getName() == kGenerationAttrName) {
+    auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
+    if (!dict || !isa_and_nonnull<DenseI64ArrayAttr>(dict.get("eos_token_ids")))
+      return op->emitError() << "'" << kGenerationAttrName
+                             << "' must be a dictionary with 'eos_token_ids' (array<i64>)";
+    if (Attribute bos = dict.get("bos_token_id"); bos && !isa<IntegerAttr>(bos))
+      return op->emitError() << "'" << kGenerationAttrName << "' bos_token_id must be an integer";
+    return success();
+  }
+  return op->emitError() << "unknown llama dialect attribute '" << attr.getName() << "'";
+}
+
+ConfigAttr inferno::llama::lookupConfig(Operation *op) {
+  for (Operation *p = op; p; p = p->getParentOp())
+    if (auto module = dyn_cast<ModuleOp>(p))
+      if (auto config = module->getAttrOfType<ConfigAttr>(LlamaDialect::kConfigAttrName))
+        return config;
+  return {};
+}
+
+bool inferno::llama::isSupportedStorageType(Type type) {
+  return type.isF32() || type.isF16() || type.isBF16() || type.isInteger(8) ||
+         type.isInteger(32) || isa<Float8E4M3FNType>(type);
+}
+
+//===----------------------------------------------------------------------===//
+// Parameter parsing and printing
+//===----------------------------------------------------------------------===//
+
+FailureOr<llvm::APFloat> inferno::llama::parseF64(AsmParser &parser) {
+  double value = 0;
+  if (parser.parseFloat(value))
+    return failure();
+  return llvm::APFloat(value);
+}
+
+void inferno::llama::printF64(AsmPrinter &printer, const llvm::APFloat &apValue) {
+  double value = apValue.convertToDouble();
+  // Whole numbers print as such (500000.0); others in the shortest decimal form that reads
+  // back to the same double (1.0e-05, not 1.0000000000000001e-05), so the IR round-trips
+  // exactly and stays readable.
+  char buffer[40];
+  if (value == static_cast<double>(static_cast<int64_t>(value)) && std::abs(value) < 1e15) {
+    std::snprintf(buffer, sizeof buffer, "%.1f", value);
+    printer << buffer;
+    return;
+  }
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buffer, sizeof buffer, "%.*g", precision, value);
+    if (std::strtod(buffer, nullptr) == value)
+      break;
+  }
+  // MLIR lexes a float only with a '.': "1e-05" becomes "1.0e-05".
+  std::string text(buffer);
+  if (text.find_first_of(".ni") == std::string::npos) // finite, no '.'
+    text.insert(std::min(text.find('e'), text.size()), ".0");
+  printer << text;
+}
+
+FailureOr<bool> inferno::llama::parseBool(AsmParser &parser) {
+  if (succeeded(parser.parseOptionalKeyword("true")))
+    return true;
+  if (succeeded(parser.parseOptionalKeyword("false")))
+    return false;
+  return parser.emitError(parser.getCurrentLocation(), "expected 'true' or 'false'");
+}

@@ -1,0 +1,41 @@
+# -*- Python -*-
+# lit configuration for Inferno: FileCheck tests under test/ and the GoogleTest executables.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "Inferno"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "lit-tools", "unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.inferno_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.inferno_tools_dir, append_path=True)
+# Tests generate model directories with numpy, which lives with Debian's interpreter.
+llvm_config.with_environment("PYTHONDONTWRITEBYTECODE", "1")
+
+tools = ["inferno", "inferno-opt"]
+llvm_config.add_tool_substitutions(tools, [config.inferno_tools_dir])
+
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%generate", "%s %s" % (
+    config.python_executable, os.path.join(config.inferno_src_root, "models", "generate.py"))))
+config.substitutions.append(("%mutate", "%s %s" % (
+    config.python_executable,
+    os.path.join(config.inferno_src_root, "test", "lit-tools", "mutate_model.py"))))
+config.substitutions.append(("%lit-tools", os.path.join(config.inferno_src_root, "test", "lit-tools")))
+config.substitutions.append(("%src", config.inferno_src_root))
+
+# Shared test data (real tiny checkpoints, real configs and tokenizers) is optional.
+shared_models = os.path.join(config.inferno_shared_dir, "models")
+if os.path.isdir(shared_models):
+    config.available_features.add("shared-models")
+    config.substitutions.append(("%shared", config.inferno_shared_dir))
+else:
+    lit_config.note("no shared test data at %s: tests that need it are unsupported (skipped)"
+                    % config.inferno_shared_dir)
