@@ -41,15 +41,15 @@ LogicalResult RopeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   double theta = thetaValue.convertToDouble(), factor = factorValue.convertToDouble(),
          lowFreqFactor = lowValue.convertToDouble(), highFreqFactor = highValue.convertToDouble();
   if (!(theta > 1.0))
-    return emitError() << "rope theta must be greater than 1, got " << theta;
+    return emitError() << "rope theta must be greater than 1, got " << formatF64(theta);
   if (scaling == RopeScaling::none)
     return success();
   if (!(factor >= 1.0))
-    return emitError() << "rope scaling factor must be at least 1, got " << factor;
+    return emitError() << "rope scaling factor must be at least 1, got " << formatF64(factor);
   if (scaling == RopeScaling::llama3) {
     if (!(lowFreqFactor > 0.0) || !(highFreqFactor > lowFreqFactor))
       return emitError() << "llama3 rope scaling needs 0 < low_freq_factor < high_freq_factor, got "
-                         << lowFreqFactor << " and " << highFreqFactor;
+                         << formatF64(lowFreqFactor) << " and " << formatF64(highFreqFactor);
     if (originalMaxPositions <= 0)
       return emitError() << "llama3 rope scaling needs original_max_positions > 0";
   }
@@ -77,7 +77,7 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError, i
   if (headDim % 2 != 0)
     return emitError() << "config head_dim must be even for rotary embedding, got " << headDim;
   if (!(rmsEps > 0.0))
-    return emitError() << "config rms_eps must be positive, got " << rmsEps;
+    return emitError() << "config rms_eps must be positive, got " << formatF64(rmsEps);
   if (!rope)
     return emitError() << "config needs a rope";
   return success();

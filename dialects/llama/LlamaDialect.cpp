@@ -41,7 +41,8 @@ LogicalResult LlamaDialect::verifyOperationAttribute(Operation *op, NamedAttribu
       return op->emitError() << "'" << kGenerationAttrName << "' bos_token_id must be an integer";
     return success();
   }
-  return op->emitError() << "unknown llama dialect attribute '" << attr.getName() << "'";
+  return op->emitError() << "unknown llama dialect attribute '" << attr.getName().getValue()
+                         << "'";
 }
 
 ConfigAttr inferno::llama::lookupConfig(Operation *op) {
@@ -68,16 +69,14 @@ FailureOr<llvm::APFloat> inferno::llama::parseF64(AsmParser &parser) {
   return llvm::APFloat(value);
 }
 
-void inferno::llama::printF64(AsmPrinter &printer, const llvm::APFloat &apValue) {
-  double value = apValue.convertToDouble();
+std::string inferno::llama::formatF64(double value) {
   // Whole numbers print as such (500000.0); others in the shortest decimal form that reads
   // back to the same double (1.0e-05, not 1.0000000000000001e-05), so the IR round-trips
   // exactly and stays readable.
   char buffer[40];
-  if (value == static_cast<double>(static_cast<int64_t>(value)) && std::abs(value) < 1e15) {
+  if (std::abs(value) < 1e15 && value == static_cast<double>(static_cast<int64_t>(value))) {
     std::snprintf(buffer, sizeof buffer, "%.1f", value);
-    printer << buffer;
-    return;
+    return buffer;
   }
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(buffer, sizeof buffer, "%.*g", precision, value);
@@ -88,7 +87,11 @@ void inferno::llama::printF64(AsmPrinter &printer, const llvm::APFloat &apValue)
   std::string text(buffer);
   if (text.find_first_of(".ni") == std::string::npos) // finite, no '.'
     text.insert(std::min(text.find('e'), text.size()), ".0");
-  printer << text;
+  return text;
+}
+
+void inferno::llama::printF64(AsmPrinter &printer, const llvm::APFloat &value) {
+  printer << formatF64(value.convertToDouble());
 }
 
 FailureOr<bool> inferno::llama::parseBool(AsmParser &parser) {

@@ -17,11 +17,15 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <string>
+
 namespace inferno::llama {
 // Parameter parsers/printers used by the generated attribute code.
 mlir::FailureOr<llvm::APFloat> parseF64(mlir::AsmParser &parser);
 void printF64(mlir::AsmPrinter &printer, const llvm::APFloat &value);
 mlir::FailureOr<bool> parseBool(mlir::AsmParser &parser);
+/// A double as the dialect prints it: exact, shortest, always with a '.' (1.0e-05, 500000.0).
+std::string formatF64(double value);
 } // namespace inferno::llama
 
 #include "dialects/llama/LlamaDialect.h.inc"

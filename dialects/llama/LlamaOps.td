@@ -57,7 +57,7 @@ def Llama_WeightOp : Llama_Op<"weight", [Symbol,
     OptionalAttr<Llama_QuantAttr>:$quant
   );
   let assemblyFormat = [{
-    $sym_name (`tensor` $tensor^)? `in` $file `at` $offset (`quant` $quant^)? attr-dict `:` $type
+    $sym_name (`tensor` $tensor^)? `in` $file `at` $offset `:` $type (`quant` $quant^)? attr-dict
   }];
   let extraClassDeclaration = [{
     /// The tensor's name in the checkpoint.
@@ -167,7 +167,7 @@ def Llama_RopeOp : Llama_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> 
     in Hugging Face's Llama. Frequencies follow `rope`.
 
     ```mlir
-    %qr = llama.rope %q, %positions heads 4 head_dim 16 #llama.rope<theta = 10000.0>
+    %qr = llama.rope %q, %positions heads 4 head_dim 16 {rope = #llama.rope<theta = 10000.0>}
         : tensor<?x64xf32>, tensor<?xi32>
     ```
   }];
@@ -177,7 +177,7 @@ def Llama_RopeOp : Llama_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> 
                    Llama_RopeAttr:$rope);
   let results = (outs Llama_Activation:$result);
   let assemblyFormat = [{
-    $input `,` $positions `heads` $heads `head_dim` $head_dim $rope attr-dict
+    $input `,` $positions `heads` $heads `head_dim` $head_dim attr-dict
     `:` type($input) `,` type($positions)
   }];
   let hasVerifier = 1;
