@@ -57,15 +57,26 @@ absl::StatusOr<LoadedModel> loadModelDirectory(const std::string &directory) {
       spec.bosTokenId = spec.generation->bosTokenId;
     appendUnique(spec.eosTokenIds, spec.generation->eosTokenIds);
   }
-  for (int64_t id : spec.eosTokenIds)
-    if (id >= spec.config.vocabSize)
-      return absl::InvalidArgumentError(absl::StrCat(directory, ": eos token id ", id,
-                                                     " is outside the vocabulary (",
-                                                     spec.config.vocabSize, " tokens)"));
-  if (spec.bosTokenId && *spec.bosTokenId >= spec.config.vocabSize)
-    return absl::InvalidArgumentError(absl::StrCat(directory, ": bos token id ", *spec.bosTokenId,
-                                                   " is outside the vocabulary (",
-                                                   spec.config.vocabSize, " tokens)"));
+  // Ids outside the vocabulary would make generation stop never (eos) or index past the
+  // embedding table (bos): name the file that says so.
+  auto checkIds = [&](const std::string &file, std::optional<int64_t> bos,
+                      const std::vector<int64_t> &eos) -> absl::Status {
+    std::vector<int64_t> ids = eos;
+    if (bos)
+      ids.insert(ids.begin(), *bos);
+    for (int64_t id : ids)
+      if (id >= spec.config.vocabSize)
+        return absl::InvalidArgumentError(
+            absl::StrCat(file, ": token id ", id, " in ", bos && id == *bos ? "bos" : "eos",
+                         "_token_id is outside the vocabulary (", spec.config.vocabSize,
+                         " tokens)"));
+    return absl::OkStatus();
+  };
+  INFERNO_RETURN_IF_ERROR(
+      checkIds(configPath.string(), spec.config.bosTokenId, spec.config.eosTokenIds));
+  if (spec.generation)
+    INFERNO_RETURN_IF_ERROR(checkIds(generationPath.string(), spec.generation->bosTokenId,
+                                     spec.generation->eosTokenIds));
 
   INFERNO_ASSIGN_OR_RETURN(model.manifest, loadWeightManifest(directory));
 

@@ -37,7 +37,7 @@ absl::Status addFile(WeightManifest &manifest, const std::string &file,
   for (TensorInfo &tensor : header.tensors) {
     if (onlyThese && !onlyThese->count(tensor.name)) {
       manifest.warnings.push_back(absl::StrCat(path, ": tensor '", tensor.name,
-                                               "' is not in the index and is ignored"));
+                                               "' is not listed for this file in the index and is ignored"));
       continue;
     }
     if (manifest.tensors.count(tensor.name))
@@ -170,7 +170,10 @@ std::vector<ManifestProblem> validateManifest(const ModelConfig &config,
       std::string hint = expected.role == WeightRole::LMHead
                              ? " (config.json says tie_word_embeddings is false)"
                              : "";
-      error(absl::StrCat(manifest.directory, ": missing tensor '", expected.name, "'", hint));
+      // Name the file that should list it: the index when sharded, else the one file.
+      std::string listing = manifest.indexFile.empty() ? manifest.files.front() : manifest.indexFile;
+      error(absl::StrCat((fs::path(manifest.directory) / listing).string(), ": missing tensor '",
+                         expected.name, "'", hint));
       continue;
     }
     const ManifestTensor &t = it->second;
