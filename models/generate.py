@@ -445,6 +445,10 @@ def main():
     cfg = build_config(args)
 
     # Build next to the target and rename at the end: a crash never leaves a half-written model.
+    try:
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+    except OSError as e:
+        die(f"cannot create {os.path.dirname(out)}: {e.strerror}")
     tmp = tempfile.mkdtemp(prefix=os.path.basename(out) + ".tmp-", dir=os.path.dirname(out))
     try:
         os.chmod(tmp, 0o755)

@@ -30,6 +30,7 @@ config.substitutions.append(("%mutate", "%s %s" % (
     os.path.join(config.inferno_src_root, "test", "lit-tools", "mutate_model.py"))))
 config.substitutions.append(("%lit-tools", os.path.join(config.inferno_src_root, "test", "lit-tools")))
 config.substitutions.append(("%src", config.inferno_src_root))
+config.substitutions.append(("%obj", config.inferno_obj_root))
 
 # Shared test data (real tiny checkpoints, real configs and tokenizers) is optional.
 shared_models = os.path.join(config.inferno_shared_dir, "models")

@@ -17,10 +17,12 @@ def Llama_Dialect : Dialect {
   let summary = "A Llama-family decoder: hyper-parameters, weights and the forward pass";
   let description = [{
     A module in this dialect carries the model's hyper-parameters as the module attribute
-    `llama.config` (a `#llama.config`), the token ids generation needs as `llama.generation`
-    (`{bos_token_id = 1 : i64, eos_token_ids = array<i64: 2>}`), one `llama.weight` symbol per checkpoint tensor (file,
-    byte offset, storage dtype, shape), and a `func.func @forward` built from the decoder ops
-    below. Activations are 2-D tensors `[tokens, features]`; the token count is usually dynamic.
+    `llama.config` (a `#llama.config`), the token ids generation needs as the module attribute
+    `llama.generation` (`{bos_token_id = 1 : i64, eos_token_ids = array<i64: 2>}`), one
+    `llama.weight` symbol per checkpoint tensor (file, byte offset, storage dtype, shape), and
+    `func.func @forward(%tokens, %positions, %cache) -> logits` built from the decoder ops
+    below. Activations are 2-D tensors `[tokens, features]`; the token count is usually
+    dynamic.
 
     Every op that reads a weight names it by symbol, so that later passes can change how a
     weight is stored (dtype, quantization, fusion) without touching the computation.
