@@ -134,7 +134,8 @@ void registerImportDialects(DialectRegistry &registry) {
   registry.insert<llama::LlamaDialect, func::FuncDialect>();
 }
 
-OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const LoadedModel &model) {
+OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const LoadedModel &model,
+                                  const ImportOptions &options) {
   ctx.loadDialect<llama::LlamaDialect, func::FuncDialect>();
   const ModelSpec &spec = model.spec;
   const ModelConfig &c = spec.config;
@@ -160,7 +161,8 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const LoadedModel &model) {
   }
 
   auto tokens = RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type());
-  auto cacheType = llama::KVCacheType::get(&ctx, c.numLayers, c.maxPositions, c.numKvHeads,
+  int64_t context = options.context > 0 ? options.context : c.maxPositions;
+  auto cacheType = llama::KVCacheType::get(&ctx, c.numLayers, context, c.numKvHeads,
                                            c.headDim, b.getF32Type());
   auto logits = RankedTensorType::get({ShapedType::kDynamic, c.vocabSize}, b.getF32Type());
   auto fnType = b.getFunctionType({tokens, tokens, cacheType}, {logits});

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/llama/LlamaDialect.h"
+#include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -16,8 +17,10 @@ int main(int argc, char **argv) {
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();
+  inferno::registerInfernoPasses();
   mlir::DialectRegistry registry;
-  registry.insert<inferno::llama::LlamaDialect, mlir::func::FuncDialect>();
+  registry.insert<inferno::llama::LlamaDialect, mlir::func::FuncDialect,
+                  mlir::LLVM::LLVMDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "Inferno pass driver\n", registry));
 }

@@ -33,6 +33,12 @@ struct RegisterCommand {
   }
 };
 
+/// `inferno run ARTIFACT args...`: executes ARTIFACT/model with the same arguments.
+int runArtifact(int argc, char **argv);
+
+/// `inferno run ARTIFACT args...`: executes ARTIFACT/model with the same arguments.
+int runArtifact(int argc, char **argv);
+
 /// Prints "inferno: error: MESSAGE" to stderr and returns the exit code for failure.
 inline int fail(const llvm::Twine &message) {
   llvm::errs() << "inferno: error: " << message << "\n";

@@ -1,0 +1,325 @@
+//===- ArtifactWriter.cpp - model directory to a runnable artifact --------===//
+
+#include "compiler/artifact/ArtifactWriter.h"
+
+#include "compiler/artifact/WeightPacking.h"
+#include "compiler/backends/cpu/CpuBackend.h"
+#include "compiler/frontend/ModelDirectory.h"
+#include "compiler/frontend/StatusMacros.h"
+#include "compiler/importer/Importer.h"
+#include "dialects/llama/LlamaDialect.h"
+#include "runtime/support/Fingerprint.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/Signals.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace inferno {
+namespace {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+#include "LinkConfig.inc"
+
+constexpr const char *kExecutable = "model";
+constexpr const char *kPackedWeights = "weights.bin";
+constexpr uint64_t kTensorAlignment = 64; // a cache line: aligned vector loads for kernels
+
+/// The temporary artifact directory: removed unless committed, also on SIGINT/SIGTERM.
+class StagingDirectory {
+public:
+  static absl::StatusOr<std::unique_ptr<StagingDirectory>> create(const fs::path &output) {
+    fs::path parent = output.has_parent_path() ? output.parent_path() : fs::path(".");
+    std::string pattern = (parent / (output.filename().string() + ".tmp-XXXXXX")).string();
+    if (!mkdtemp(pattern.data()))
+      return absl::InternalError(absl::StrCat(parent.string(), ": cannot create a directory"));
+    std::error_code ec; // mkdtemp makes it private; an artifact is as readable as any directory
+    fs::permissions(pattern, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                 fs::perms::others_read | fs::perms::others_exec, ec);
+    auto staging = std::unique_ptr<StagingDirectory>(new StagingDirectory(pattern));
+    llvm::sys::AddSignalHandler(&StagingDirectory::onSignal, staging.get());
+    return staging;
+  }
+  ~StagingDirectory() {
+    if (!committed_) {
+      std::error_code ec;
+      fs::remove_all(path_, ec);
+    }
+  }
+  const fs::path &path() const { return path_; }
+
+  /// Moves the staged artifact to `output`, replacing what was there if `force`.
+  absl::Status commit(const fs::path &output, bool force) {
+    std::error_code ec;
+    fs::path old;
+    if (fs::exists(output, ec)) {
+      if (!force)
+        return absl::AlreadyExistsError(
+            absl::StrCat(output.string(), ": exists (pass --force to replace it)"));
+      old = path_.string() + ".old";
+      fs::rename(output, old, ec);
+      if (ec)
+        return absl::InternalError(absl::StrCat(output.string(), ": ", ec.message()));
+    }
+    fs::rename(path_, output, ec);
+    if (ec)
+      return absl::InternalError(absl::StrCat(output.string(), ": ", ec.message()));
+    committed_ = true;
+    if (!old.empty())
+      fs::remove_all(old, ec);
+    return absl::OkStatus();
+  }
+
+private:
+  explicit StagingDirectory(std::string path) : path_(std::move(path)) {}
+  static void onSignal(void *self) {
+    auto *staging = static_cast<StagingDirectory *>(self);
+    std::error_code ec;
+    if (!staging->committed_)
+      fs::remove_all(staging->path_, ec);
+  }
+  fs::path path_;
+  bool committed_ = false;
+};
+
+Dtype dtypeOfElement(mlir::Type t) {
+  if (t.isBF16())
+    return Dtype::BF16;
+  if (t.isF16())
+    return Dtype::F16;
+  return Dtype::F32;
+}
+
+mlir::Type elementOfDtype(mlir::MLIRContext *ctx, Dtype d) {
+  mlir::Builder b(ctx);
+  return d == Dtype::BF16 ? b.getBF16Type() : d == Dtype::F16 ? b.getF16Type() : b.getF32Type();
+}
+
+struct PlacedWeights {
+  /// Weight files in ABI order (getWeightFiles), as the manifest records them.
+  std::vector<std::string> manifestPaths;
+  std::vector<std::string> absolutePaths;
+  std::vector<PackedTensor> packing;
+  uint64_t packedBytes = 0;
+};
+
+/// Decides where each weight lives in the artifact and rewrites the `llama.weight` ops to say
+/// so: one aligned weights.bin in the requested dtype ("pack"), or the checkpoint's own files
+/// unchanged ("link").
+absl::StatusOr<PlacedWeights> placeWeights(mlir::ModuleOp module, const LoadedModel &model,
+                                           const CompileOptions &options) {
+  PlacedWeights placed;
+  fs::path modelDir = fs::absolute(model.spec.directory);
+  uint64_t cursor = 0;
+  for (auto weight : module.getOps<llama::WeightOp>()) {
+    const ManifestTensor &source = model.manifest.tensors.at(weight.getCheckpointName().str());
+    Dtype target = options.dtype.value_or(source.dtype);
+    if (!isFloatWeightDtype(source.dtype))
+      return absl::UnimplementedError(absl::StrCat(
+          (modelDir / source.file).string(), ": tensor '", source.name, "' is ",
+          dtypeName(source.dtype), "; the CPU backend reads F32, F16 and BF16 weights"));
+    if (options.linkWeights) {
+      if (target != source.dtype)
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--weights link reads the checkpoint in place, but tensor '", source.name, "' is ",
+            dtypeName(source.dtype), " and --dtype asks for ", dtypeName(target),
+            "; drop --dtype or use --weights pack"));
+      continue; // the op already names the checkpoint file and offset
+    }
+    cursor = (cursor + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+    PackedTensor t;
+    t.sourcePath = (modelDir / source.file).string();
+    t.sourceOffset = source.fileOffset;
+    t.sourceDtype = source.dtype;
+    t.elements = source.numElements();
+    t.destinationOffset = cursor;
+    t.destinationDtype = target;
+    placed.packing.push_back(t);
+    cursor += static_cast<uint64_t>(t.elements * dtypeSize(target));
+    weight.setFile(kPackedWeights);
+    weight.setOffset(static_cast<int64_t>(t.destinationOffset));
+    weight.setType(mlir::RankedTensorType::get(weight.getTensorType().getShape(),
+                                               elementOfDtype(module.getContext(), target)));
+  }
+  placed.packedBytes = cursor;
+  for (llvm::StringRef file : llama::getWeightFiles(module)) {
+    if (options.linkWeights) {
+      placed.absolutePaths.push_back((modelDir / file.str()).string());
+      placed.manifestPaths.push_back(placed.absolutePaths.back());
+    } else {
+      placed.manifestPaths.push_back(file.str());
+    }
+  }
+  return placed;
+}
+
+absl::Status linkExecutable(const fs::path &object, const fs::path &executable) {
+  std::vector<std::string> args = {kArtifactLinker, object.string()};
+  for (const char *input : kArtifactLinkInputs)
+    args.push_back(input);
+  for (const char *flag : {"-static-libstdc++", "-static-libgcc", "-pthread", "-lm", "-o"})
+    args.push_back(flag);
+  args.push_back(executable.string());
+  std::vector<llvm::StringRef> refs(args.begin(), args.end());
+  std::string error;
+  int rc = llvm::sys::ExecuteAndWait(kArtifactLinker, refs, std::nullopt, {}, 0, 0, &error);
+  if (rc != 0)
+    return absl::InternalError(absl::StrCat("linking the artifact failed (", kArtifactLinker,
+                                            " exited with ", rc, error.empty() ? "" : ": ",
+                                            error, ")"));
+  return absl::OkStatus();
+}
+
+/// Fingerprints the weights where the artifact will find them.
+absl::StatusOr<std::string> fingerprint(mlir::ModuleOp module,
+                                        const std::vector<std::string> &paths,
+                                        std::vector<rt::FingerprintTensor> &tensors,
+                                        std::vector<uint64_t> &sizes) {
+  std::vector<std::unique_ptr<llvm::MemoryBuffer>> buffers;
+  std::vector<const uint8_t *> bases;
+  for (const std::string &path : paths) {
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer)
+      return absl::NotFoundError(absl::StrCat(path, ": ", buffer.getError().message()));
+    bases.push_back(reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()));
+    sizes.push_back((*buffer)->getBufferSize());
+    buffers.push_back(std::move(*buffer));
+  }
+  llvm::SmallVector<llvm::StringRef> files = llama::getWeightFiles(module);
+  for (auto weight : module.getOps<llama::WeightOp>()) {
+    rt::FingerprintTensor t;
+    t.name = weight.getCheckpointName().str();
+    t.dtype = dtypeName(dtypeOfElement(weight.getTensorType().getElementType()));
+    t.shape.assign(weight.getTensorType().getShape().begin(), weight.getTensorType().getShape().end());
+    t.file = static_cast<uint32_t>(llvm::find(files, weight.getFile()) - files.begin());
+    t.offset = static_cast<uint64_t>(weight.getOffset());
+    t.bytes = static_cast<uint64_t>(weight.getSizeInBytes());
+    if (t.offset + t.bytes > sizes[t.file])
+      return absl::DataLossError(absl::StrCat(paths[t.file], ": tensor '", t.name,
+                                              "' lies past the end of the file"));
+    tensors.push_back(std::move(t));
+  }
+  return rt::fingerprintText(rt::fingerprintWeights(tensors, bases, sizes));
+}
+
+json manifestJson(const LoadedModel &model, const CompileOptions &options, int64_t context,
+                  const PlacedWeights &placed, const std::vector<rt::FingerprintTensor> &tensors,
+                  const std::vector<uint64_t> &sizes, const std::string &print,
+                  bool hasTokenizer) {
+  const ModelConfig &c = model.spec.config;
+  json files = json::array();
+  for (size_t i = 0; i < placed.manifestPaths.size(); ++i)
+    files.push_back({{"path", placed.manifestPaths[i]}, {"bytes", sizes[i]}});
+  json tensorList = json::array();
+  for (const rt::FingerprintTensor &t : tensors)
+    tensorList.push_back({{"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape},
+                          {"file", t.file}, {"offset", t.offset}, {"bytes", t.bytes}});
+  json bos = model.spec.bosTokenId ? json(*model.spec.bosTokenId) : json(nullptr);
+  return {
+      {"format", "inferno-artifact"},
+      {"format_version", 1},
+      {"compiler_version", INFERNO_VERSION},
+      {"abi_version", 1},
+      {"target", "cpu"},
+      {"executable", kExecutable},
+      {"model",
+       {{"name", model.spec.name},
+        {"source", fs::absolute(model.spec.directory).string()},
+        {"layers", c.numLayers},
+        {"hidden", c.hiddenSize},
+        {"heads", c.numHeads},
+        {"kv_heads", c.numKvHeads},
+        {"head_dim", c.headDim},
+        {"intermediate", c.intermediateSize}}},
+      {"generation",
+       {{"bos_token_id", bos},
+        {"eos_token_ids", model.spec.eosTokenIds},
+        {"vocab", c.vocabSize},
+        {"context", context},
+        {"max_batch", options.maxBatch}}},
+      {"tokenizer", hasTokenizer ? json("tokenizer.json") : json(nullptr)},
+      {"weights",
+       {{"mode", options.linkWeights ? "link" : "pack"},
+        {"fingerprint", print},
+        {"files", files}}},
+      {"tensors", tensorList},
+  };
+}
+} // namespace
+
+absl::Status compileArtifact(const CompileOptions &options) {
+  LoadedModel model;
+  INFERNO_ASSIGN_OR_RETURN(model, loadModelDirectory(options.modelDir));
+  const ModelConfig &c = model.spec.config;
+  int64_t context = options.context > 0 ? options.context
+                                        : std::min<int64_t>(c.maxPositions, kDefaultContext);
+  if (context > c.maxPositions)
+    return absl::InvalidArgumentError(absl::StrCat("--context ", context, " exceeds the model's "
+                                                   "max_position_embeddings (", c.maxPositions, ")"));
+
+  mlir::DialectRegistry registry;
+  registerImportDialects(registry);
+  mlir::MLIRContext mlirContext(registry);
+  ImportOptions importOptions;
+  importOptions.context = context;
+  mlir::OwningOpRef<mlir::ModuleOp> module = importModel(mlirContext, model, importOptions);
+  if (!module)
+    return absl::InternalError("the imported module does not verify (a compiler bug)");
+  if (options.dumpAfter)
+    options.dumpAfter("import", *module);
+
+  PlacedWeights placed;
+  INFERNO_ASSIGN_OR_RETURN(placed, placeWeights(*module, model, options));
+  if (options.dumpAfter)
+    options.dumpAfter("place-weights", *module);
+
+  std::unique_ptr<StagingDirectory> staging;
+  INFERNO_ASSIGN_OR_RETURN(staging, StagingDirectory::create(options.output));
+  const fs::path &dir = staging->path();
+
+  std::vector<std::string> weightPaths = placed.absolutePaths;
+  if (!options.linkWeights) {
+    INFERNO_RETURN_IF_ERROR(
+        writePackedWeights((dir / kPackedWeights).string(), placed.packedBytes, placed.packing));
+    weightPaths = {(dir / kPackedWeights).string()};
+  }
+  std::vector<rt::FingerprintTensor> tensors;
+  std::vector<uint64_t> sizes;
+  std::string print;
+  INFERNO_ASSIGN_OR_RETURN(print, fingerprint(*module, weightPaths, tensors, sizes));
+
+  CpuBackendOptions backend;
+  backend.maxBatch = options.maxBatch;
+  backend.dumpAfter = options.dumpAfter;
+  fs::path object = dir / "model.o";
+  INFERNO_RETURN_IF_ERROR(emitCpuObject(*module, object.string(), backend));
+  INFERNO_RETURN_IF_ERROR(linkExecutable(object, dir / kExecutable));
+  fs::remove(object);
+
+  bool hasTokenizer = false;
+  for (const char *file : {"tokenizer.json", "tokenizer_config.json"}) {
+    fs::path source = fs::path(options.modelDir) / file;
+    std::error_code ec;
+    if (!fs::exists(source, ec))
+      continue;
+    fs::copy_file(source, dir / file, ec);
+    if (ec)
+      return absl::InternalError(absl::StrCat(source.string(), ": ", ec.message()));
+    hasTokenizer |= std::string(file) == "tokenizer.json";
+  }
+
+  json manifest = manifestJson(model, options, context, placed, tensors, sizes, print, hasTokenizer);
+  std::ofstream(dir / "manifest.json") << manifest.dump(2) << "\n";
+  return staging->commit(options.output, options.force);
+}
+
+} // namespace inferno

@@ -1,0 +1,43 @@
+//===- ArtifactWriter.h - model directory to a runnable artifact -*- C++ -*-===//
+
+#ifndef INFERNO_COMPILER_ARTIFACT_ARTIFACTWRITER_H
+#define INFERNO_COMPILER_ARTIFACT_ARTIFACTWRITER_H
+
+#include "compiler/frontend/Dtype.h"
+
+#include "absl/status/status.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace inferno {
+
+struct CompileOptions {
+  std::string modelDir;
+  std::string output;
+  /// Storage dtype of every weight in the artifact; unset keeps the checkpoint's.
+  std::optional<Dtype> dtype;
+  /// Reference the checkpoint's safetensors files in place instead of packing a copy.
+  bool linkWeights = false;
+  /// Positions the KV cache holds; 0 means min(max_position_embeddings, kDefaultContext).
+  int64_t context = 0;
+  int64_t maxBatch = 64;
+  /// Replace an existing artifact at `output`.
+  bool force = false;
+  /// Called with each stage's name and the module after it.
+  std::function<void(const std::string &stage, mlir::ModuleOp module)> dumpAfter;
+};
+
+constexpr int64_t kDefaultContext = 4096;
+
+/// Compiles a model directory into an artifact directory: `model` (the executable),
+/// `manifest.json`, the weights (`weights.bin`, or references to the checkpoint's files) and
+/// the tokenizer files. Everything is written into a temporary directory beside `output` and
+/// renamed at the end; on failure or interruption nothing is left behind.
+absl::Status compileArtifact(const CompileOptions &options);
+
+} // namespace inferno
+
+#endif // INFERNO_COMPILER_ARTIFACT_ARTIFACTWRITER_H

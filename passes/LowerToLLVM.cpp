@@ -1,0 +1,373 @@
+//===- LowerToLLVM.cpp - the forward pass as LLVM calls into the CPU kernels ---===//
+//
+// The CPU backend's lowering: one LLVM function following runtime/include/inferno/abi.h,
+// a straight line of kernel calls with constant shapes and offsets. Kernels do the heavy
+// lifting (runtime/kernels); this pass decides where every activation lives.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/llama/LlamaDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Builders.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace inferno {
+#define GEN_PASS_DEF_LLAMALOWERTOLLVM
+#include "passes/Passes.h.inc"
+} // namespace inferno
+
+using namespace mlir;
+using namespace inferno;
+using namespace inferno::llama;
+
+namespace {
+
+/// Fields of inferno_forward_args, in order.
+enum ArgField { Weights, KVCache, Scratch, Tokens, Positions, NTokens, Logits, AllLogits };
+
+/// Assigns each activation a slot of the scratch arena (in floats), reusing a slot once the
+/// value it held is dead. Sizes are max_batch rows of the value's features, 16-float aligned.
+class ScratchPlan {
+public:
+  ScratchPlan(func::FuncOp forward, int64_t maxBatch) {
+    Block &body = forward.getBody().front();
+    llvm::DenseMap<Operation *, int64_t> position;
+    int64_t index = 0;
+    for (Operation &op : body)
+      position[&op] = index++;
+    for (Operation &op : body) {
+      int64_t now = position[&op];
+      for (Value result : op.getResults()) {
+        auto type = dyn_cast<RankedTensorType>(result.getType());
+        if (!type || type.getRank() != 2 || isa<LMHeadOp>(op))
+          continue; // lm_head writes straight into the caller's logits buffer
+        int64_t lastUse = now;
+        for (Operation *user : result.getUsers())
+          lastUse = std::max(lastUse, position.lookup(user));
+        // RoPE rotates in place when nothing else reads its input.
+        if (auto rope = dyn_cast<RopeOp>(op); rope && rope.getInput().hasOneUse() &&
+                                              slotOf_.count(rope.getInput())) {
+          unsigned slot = slotOf_[rope.getInput()];
+          slots_[slot].busyUntil = std::max(slots_[slot].busyUntil, lastUse);
+          slotOf_[result] = slot;
+          continue;
+        }
+        int64_t size = alignTo(maxBatch * type.getDimSize(1), 16);
+        slotOf_[result] = allocate(size, now, lastUse);
+      }
+    }
+  }
+
+  /// Offset of a value's buffer in the arena, in floats.
+  int64_t offsetOf(Value v) const { return slots_[slotOf_.lookup(v)].offset; }
+  int64_t totalFloats() const { return total_; }
+
+private:
+  struct Slot {
+    int64_t offset, size, busyUntil;
+  };
+
+  static int64_t alignTo(int64_t n, int64_t a) { return (n + a - 1) / a * a; }
+
+  unsigned allocate(int64_t size, int64_t now, int64_t lastUse) {
+    // A slot is free once its last reader has run; the op being lowered may still read it,
+    // so "free" means strictly before now. Best fit among free slots, else a new one.
+    int best = -1;
+    for (unsigned i = 0; i < slots_.size(); ++i)
+      if (slots_[i].busyUntil < now && slots_[i].size >= size &&
+          (best < 0 || slots_[i].size < slots_[best].size))
+        best = static_cast<int>(i);
+    if (best < 0) {
+      slots_.push_back({total_, size, lastUse});
+      total_ += size;
+      return slots_.size() - 1;
+    }
+    slots_[best].busyUntil = lastUse;
+    return static_cast<unsigned>(best);
+  }
+
+  SmallVector<Slot> slots_;
+  llvm::DenseMap<Value, unsigned> slotOf_;
+  int64_t total_ = 0;
+};
+
+/// Emits the LLVM dialect for one forward function.
+class ForwardLowering {
+public:
+  ForwardLowering(ModuleOp module, int64_t maxBatch)
+      : module_(module), b_(module.getContext()), maxBatch_(maxBatch),
+        ptr_(LLVM::LLVMPointerType::get(module.getContext())), i64_(b_.getI64Type()),
+        f32_(b_.getF32Type()) {}
+
+  LogicalResult run();
+
+private:
+  Value constI64(int64_t v) { return LLVM::ConstantOp::create(b_, loc_, i64_, v); }
+  Value constF32(float v) { return LLVM::ConstantOp::create(b_, loc_, f32_, b_.getF32FloatAttr(v)); }
+  Value offsetPtr(Value base, Type element, Value offset) {
+    return LLVM::GEPOp::create(b_, loc_, ptr_, element, base, ArrayRef<LLVM::GEPArg>{offset});
+  }
+  Value offsetPtr(Value base, Type element, int64_t offset) {
+    return offsetPtr(base, element, constI64(offset));
+  }
+  Value loadField(Value args, ArgField field, Type type);
+  void call(StringRef kernel, ArrayRef<Value> operands);
+  FailureOr<Value> weightPointer(Operation *op, FlatSymbolRefAttr symbol);
+  FailureOr<std::string> dtypeSuffix(Operation *op, FlatSymbolRefAttr symbol);
+  Value buffer(Value v) { return offsetPtr(scratch_, f32_, plan_->offsetOf(v)); }
+  Value invFreqTable(RopeAttr rope, int64_t headDim);
+  LogicalResult lowerOp(Operation &op);
+  void emitDescriptor(ConfigAttr config, KVCacheType cache, int64_t numFiles);
+
+  ModuleOp module_;
+  OpBuilder b_;
+  Location loc_ = UnknownLoc::get(module_.getContext());
+  int64_t maxBatch_;
+  Type ptr_, i64_, f32_;
+  LLVM::LLVMStructType argsType_;
+  std::unique_ptr<ScratchPlan> plan_;
+  SymbolTable *symbols_ = nullptr;
+  SmallVector<StringRef> files_;
+  SmallVector<Value> fileBases_;
+  Value args_, scratch_, kvCache_, tokens_, positions_, nTokens_;
+  KVCacheType cache_;
+  Value cacheArgument_;
+  llvm::DenseMap<Attribute, std::string> invFreqGlobals_;
+};
+
+Value ForwardLowering::loadField(Value args, ArgField field, Type type) {
+  Value address = LLVM::GEPOp::create(b_, loc_, ptr_, argsType_, args,
+                                      ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(field)});
+  return LLVM::LoadOp::create(b_, loc_, type, address);
+}
+
+void ForwardLowering::call(StringRef kernel, ArrayRef<Value> operands) {
+  auto callee = module_.lookupSymbol<LLVM::LLVMFuncOp>(kernel);
+  if (!callee) {
+    OpBuilder::InsertionGuard guard(b_);
+    b_.setInsertionPointToStart(module_.getBody());
+    SmallVector<Type> types = llvm::to_vector(llvm::map_range(operands, [](Value v) { return v.getType(); }));
+    callee = LLVM::LLVMFuncOp::create(
+        b_, loc_, kernel, LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(b_.getContext()), types));
+  }
+  LLVM::CallOp::create(b_, loc_, callee, operands);
+}
+
+FailureOr<Value> ForwardLowering::weightPointer(Operation *op, FlatSymbolRefAttr symbol) {
+  auto weight = symbols_->lookup<WeightOp>(symbol.getValue());
+  if (!weight)
+    return op->emitOpError() << "weight " << symbol << " is not a llama.weight";
+  unsigned file = llvm::find(files_, weight.getFile()) - files_.begin();
+  return offsetPtr(fileBases_[file], b_.getI8Type(), weight.getOffset());
+}
+
+FailureOr<std::string> ForwardLowering::dtypeSuffix(Operation *op, FlatSymbolRefAttr symbol) {
+  auto weight = symbols_->lookup<WeightOp>(symbol.getValue());
+  Type element = weight.getTensorType().getElementType();
+  if (weight.getQuant())
+    return op->emitOpError() << "quantized weights are not supported by the CPU backend yet";
+  if (element.isF32())
+    return std::string("f32");
+  if (element.isBF16())
+    return std::string("bf16");
+  if (element.isF16())
+    return std::string("f16");
+  return op->emitOpError() << "the CPU backend has no kernel for " << element << " weights";
+}
+
+Value ForwardLowering::invFreqTable(RopeAttr rope, int64_t headDim) {
+  Attribute key = b_.getArrayAttr({rope, b_.getI64IntegerAttr(headDim)});
+  auto it = invFreqGlobals_.find(key);
+  if (it == invFreqGlobals_.end()) {
+    SmallVector<float> values = rope.getInverseFrequencies(headDim);
+    std::string name = "inferno_rope_inv_freq_" + std::to_string(invFreqGlobals_.size());
+    OpBuilder::InsertionGuard guard(b_);
+    b_.setInsertionPointToStart(module_.getBody());
+    auto tensor = RankedTensorType::get({static_cast<int64_t>(values.size())}, f32_);
+    LLVM::GlobalOp::create(b_, loc_, LLVM::LLVMArrayType::get(f32_, values.size()),
+                           /*isConstant=*/true, LLVM::Linkage::Internal, name,
+                           DenseElementsAttr::get(tensor, ArrayRef<float>(values)));
+    it = invFreqGlobals_.insert({key, name}).first;
+  }
+  return LLVM::AddressOfOp::create(b_, loc_, ptr_, it->second);
+}
+
+LogicalResult ForwardLowering::lowerOp(Operation &op) {
+  auto features = [](Value v) { return cast<RankedTensorType>(v.getType()).getDimSize(1); };
+  auto weightCall = [&](StringRef family, Operation *o, FlatSymbolRefAttr weight,
+                        llvm::function_ref<SmallVector<Value>(Value)> operands) -> LogicalResult {
+    FailureOr<std::string> suffix = dtypeSuffix(o, weight);
+    FailureOr<Value> w = weightPointer(o, weight);
+    if (failed(suffix) || failed(w))
+      return failure();
+    call(("inferno_" + family + "_" + *suffix).str(), operands(*w));
+    return success();
+  };
+
+  return llvm::TypeSwitch<Operation *, LogicalResult>(&op)
+      .Case([&](EmbeddingOp e) {
+        return weightCall("embedding", e, e.getWeightAttr(), [&](Value w) {
+          return SmallVector<Value>{tokens_, w, buffer(e.getResult()), nTokens_,
+                                    constI64(features(e.getResult()))};
+        });
+      })
+      .Case([&](RMSNormOp n) {
+        return weightCall("rms_norm", n, n.getWeightAttr(), [&](Value w) {
+          return SmallVector<Value>{buffer(n.getInput()), w, buffer(n.getResult()), nTokens_,
+                                    constI64(features(n.getInput())),
+                                    constF32(static_cast<float>(n.getEps().convertToDouble()))};
+        });
+      })
+      .Case([&](LinearOp l) {
+        return weightCall("matmul", l, l.getWeightAttr(), [&](Value w) {
+          return SmallVector<Value>{buffer(l.getInput()), w, buffer(l.getResult()), nTokens_,
+                                    constI64(features(l.getResult())),
+                                    constI64(features(l.getInput()))};
+        });
+      })
+      .Case([&](LMHeadOp h) {
+        // Decode needs only the last token's logits: m = 1 from the last row, unless the
+        // caller asks for all of them.
+        Value all = loadField(args_, AllLogits, i64_);
+        Value isAll = LLVM::ICmpOp::create(b_, loc_, LLVM::ICmpPredicate::ne, all, constI64(0));
+        int64_t hidden = features(h.getInput());
+        Value lastRow = LLVM::MulOp::create(
+            b_, loc_, LLVM::SubOp::create(b_, loc_, nTokens_, constI64(1)), constI64(hidden));
+        Value input = buffer(h.getInput());
+        Value source = LLVM::SelectOp::create(b_, loc_, isAll, input, offsetPtr(input, f32_, lastRow));
+        Value rows = LLVM::SelectOp::create(b_, loc_, isAll, nTokens_, constI64(1));
+        Value logits = loadField(args_, Logits, ptr_);
+        return weightCall("matmul", h, h.getWeightAttr(), [&](Value w) {
+          return SmallVector<Value>{source, w, logits, rows, constI64(features(h.getResult())),
+                                    constI64(hidden)};
+        });
+      })
+      .Case([&](RopeOp r) {
+        Value in = buffer(r.getInput()), out = buffer(r.getResult());
+        if (plan_->offsetOf(r.getInput()) != plan_->offsetOf(r.getResult())) {
+          Value bytes = LLVM::MulOp::create(b_, loc_, nTokens_,
+                                            constI64(features(r.getInput()) * 4));
+          LLVM::MemcpyOp::create(b_, loc_, out, in, bytes, /*isVolatile=*/false);
+        }
+        call("inferno_rope", {out, positions_, invFreqTable(r.getRope(), r.getHeadDim()), nTokens_,
+                              constI64(r.getHeads()), constI64(r.getHeadDim())});
+        return success();
+      })
+      .Case([&](AttentionOp a) -> LogicalResult {
+        if (a.getCache() != cacheArgument_)
+          return a.emitOpError("reads a cache other than the forward pass's");
+        int64_t layerFloats = cache_.getPositions() * cache_.getKvHeads() * cache_.getHeadDim();
+        Value keys = offsetPtr(kvCache_, f32_, a.getLayer() * layerFloats);
+        Value values = offsetPtr(kvCache_, f32_, (cache_.getLayers() + a.getLayer()) * layerFloats);
+        call("inferno_attention",
+             {buffer(a.getQuery()), buffer(a.getKey()), buffer(a.getValue()), positions_, keys,
+              values, buffer(a.getResult()), nTokens_, constI64(a.getHeads()),
+              constI64(a.getKvHeads()), constI64(cache_.getHeadDim()),
+              constI64(cache_.getPositions())});
+        return success();
+      })
+      .Case([&](SwiGLUOp s) {
+        call("inferno_swiglu", {buffer(s.getLhs()), buffer(s.getRhs()), buffer(s.getResult()),
+                                LLVM::MulOp::create(b_, loc_, nTokens_,
+                                                    constI64(features(s.getResult())))});
+        return success();
+      })
+      .Case([&](AddOp s) {
+        call("inferno_add", {buffer(s.getLhs()), buffer(s.getRhs()), buffer(s.getResult()),
+                             LLVM::MulOp::create(b_, loc_, nTokens_,
+                                                 constI64(features(s.getResult())))});
+        return success();
+      })
+      .Case([&](func::ReturnOp) { return success(); })
+      .Default([&](Operation *o) {
+        return o->emitOpError("has no CPU lowering");
+      });
+}
+
+void ForwardLowering::emitDescriptor(ConfigAttr config, KVCacheType cache, int64_t numFiles) {
+  // Laid out as inferno_model_desc: seven int64 fields.
+  constexpr int64_t kAbiVersion = 1; // INFERNO_ABI_VERSION in runtime/include/inferno/abi.h
+  int64_t kvFloats = 2 * cache.getLayers() * cache.getPositions() * cache.getKvHeads() *
+                     cache.getHeadDim();
+  SmallVector<int64_t> fields = {kAbiVersion, maxBatch_, plan_->totalFloats(), kvFloats,
+                                 cache.getPositions(), config.getVocab(), numFiles};
+  OpBuilder::InsertionGuard guard(b_);
+  b_.setInsertionPointToEnd(module_.getBody());
+  auto tensor = RankedTensorType::get({static_cast<int64_t>(fields.size())}, i64_);
+  LLVM::GlobalOp::create(b_, loc_, LLVM::LLVMArrayType::get(i64_, fields.size()),
+                         /*isConstant=*/true, LLVM::Linkage::External, "inferno_model",
+                         DenseElementsAttr::get(tensor, ArrayRef<int64_t>(fields)));
+}
+
+LogicalResult ForwardLowering::run() {
+  ConfigAttr config = lookupConfig(module_);
+  if (!config)
+    return module_.emitError("lowering needs the module's #llama.config");
+  auto forward = module_.lookupSymbol<func::FuncOp>("forward");
+  if (!forward || forward.getNumArguments() != 3 || forward.getNumResults() != 1 ||
+      !isa<KVCacheType>(forward.getArgument(2).getType()))
+    return module_.emitError(
+        "lowering needs func.func @forward(tokens, positions, !llama.kv_cache) -> logits");
+  cache_ = cast<KVCacheType>(forward.getArgument(2).getType());
+  cacheArgument_ = forward.getArgument(2);
+  if (!cache_.getElementType().isF32())
+    return forward.emitError("the CPU backend keeps the KV cache in f32, got ")
+           << cache_.getElementType();
+
+  SymbolTable symbols(module_);
+  symbols_ = &symbols;
+  files_ = getWeightFiles(module_);
+  plan_ = std::make_unique<ScratchPlan>(forward, maxBatch_);
+
+  MLIRContext *ctx = module_.getContext();
+  argsType_ = LLVM::LLVMStructType::getLiteral(ctx, {ptr_, ptr_, ptr_, ptr_, ptr_, i64_, ptr_, i64_});
+  b_.setInsertionPointToEnd(module_.getBody());
+  auto fn = LLVM::LLVMFuncOp::create(
+      b_, forward.getLoc(), "inferno_model_forward",
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr_}));
+  Block *entry = fn.addEntryBlock(b_);
+  b_.setInsertionPointToStart(entry);
+  args_ = entry->getArgument(0);
+  Value weights = loadField(args_, Weights, ptr_);
+  for (unsigned i = 0; i < files_.size(); ++i)
+    fileBases_.push_back(LLVM::LoadOp::create(b_, loc_, ptr_, offsetPtr(weights, ptr_, i)));
+  kvCache_ = loadField(args_, KVCache, ptr_);
+  scratch_ = loadField(args_, Scratch, ptr_);
+  tokens_ = loadField(args_, Tokens, ptr_);
+  positions_ = loadField(args_, Positions, ptr_);
+  nTokens_ = loadField(args_, NTokens, i64_);
+
+  for (Operation &op : forward.getBody().front())
+    if (failed(lowerOp(op)))
+      return failure();
+  LLVM::ReturnOp::create(b_, loc_, ValueRange());
+
+  emitDescriptor(config, cache_, files_.size());
+  // Everything the llama dialect said is now constants in the LLVM function.
+  forward.erase();
+  for (WeightOp weight : llvm::make_early_inc_range(module_.getOps<WeightOp>()))
+    weight.erase();
+  module_->removeAttr(LlamaDialect::kConfigAttrName);
+  module_->removeAttr(LlamaDialect::kGenerationAttrName);
+  return success();
+}
+
+struct LlamaLowerToLLVMPass : inferno::impl::LlamaLowerToLLVMBase<LlamaLowerToLLVMPass> {
+  using LlamaLowerToLLVMBase::LlamaLowerToLLVMBase;
+  void runOnOperation() override {
+    if (maxBatch < 1) {
+      getOperation().emitError("max-batch must be at least 1");
+      return signalPassFailure();
+    }
+    if (failed(ForwardLowering(getOperation(), maxBatch).run()))
+      signalPassFailure();
+  }
+};
+
+} // namespace

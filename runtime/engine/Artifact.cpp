@@ -1,0 +1,164 @@
+//===- Artifact.cpp - an artifact's manifest and its mapped weights -------===//
+
+#include "runtime/engine/Artifact.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace inferno::rt {
+namespace {
+using json = nlohmann::json;
+
+std::string baseName(const std::string &path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string joinPath(const std::string &dir, const std::string &file) {
+  if (!file.empty() && file[0] == '/')
+    return file;
+  return dir.empty() || dir.back() == '/' ? dir + file : dir + "/" + file;
+}
+} // namespace
+
+Expected<ArtifactManifest> readManifest(const std::string &directory) {
+  std::string path = joinPath(directory, "manifest.json");
+  std::ifstream in(path);
+  if (!in)
+    return makeError(path + ": cannot open file (is " + directory + " an Inferno artifact?)");
+  std::stringstream text;
+  text << in.rdbuf();
+  json root = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded() || !root.is_object())
+    return makeError(path + ": not a valid JSON object");
+  ArtifactManifest m;
+  m.directory = directory;
+  try {
+    if (root.value("format", "") != "inferno-artifact")
+      return makeError(path + ": not an Inferno artifact manifest");
+    int format = root.at("format_version").get<int>();
+    if (format != kManifestFormatVersion)
+      return makeError(path + ": manifest format " + std::to_string(format) + ", this runtime reads " +
+                       std::to_string(kManifestFormatVersion) + "; recompile the model");
+    m.compilerVersion = root.at("compiler_version").get<std::string>();
+    if (m.compilerVersion != INFERNO_VERSION)
+      return makeError(path + ": compiled by Inferno " + m.compilerVersion + ", this runtime is " +
+                       INFERNO_VERSION + "; recompile the model");
+    m.modelName = root.at("model").at("name").get<std::string>();
+    m.target = root.at("target").get<std::string>();
+    const json &gen = root.at("generation");
+    if (gen.contains("bos_token_id") && !gen["bos_token_id"].is_null())
+      m.bosTokenId = gen["bos_token_id"].get<int32_t>();
+    m.eosTokenIds = gen.at("eos_token_ids").get<std::vector<int32_t>>();
+    m.vocab = gen.at("vocab").get<int64_t>();
+    m.context = gen.at("context").get<int64_t>();
+    m.maxBatch = gen.at("max_batch").get<int64_t>();
+    if (root.contains("tokenizer") && root["tokenizer"].is_string())
+      m.tokenizerFile = root["tokenizer"].get<std::string>();
+    const json &weights = root.at("weights");
+    m.weightsMode = weights.at("mode").get<std::string>();
+    m.fingerprint = weights.at("fingerprint").get<std::string>();
+    for (const json &file : weights.at("files")) {
+      m.weightFiles.push_back(file.at("path").get<std::string>());
+      m.weightFileBytes.push_back(file.at("bytes").get<uint64_t>());
+    }
+    for (const json &t : root.at("tensors")) {
+      FingerprintTensor tensor;
+      tensor.name = t.at("name").get<std::string>();
+      tensor.dtype = t.at("dtype").get<std::string>();
+      tensor.shape = t.at("shape").get<std::vector<int64_t>>();
+      tensor.file = t.at("file").get<uint32_t>();
+      tensor.offset = t.at("offset").get<uint64_t>();
+      tensor.bytes = t.at("bytes").get<uint64_t>();
+      if (tensor.file >= m.weightFiles.size())
+        return makeError(path + ": tensor '" + tensor.name + "' names weight file " +
+                         std::to_string(tensor.file) + " of " +
+                         std::to_string(m.weightFiles.size()));
+      m.tensors.push_back(std::move(tensor));
+    }
+  } catch (const json::exception &e) {
+    return makeError(path + ": malformed manifest (" + e.what() + ")");
+  }
+  if (m.vocab <= 0 || m.context <= 0 || m.maxBatch <= 0)
+    return makeError(path + ": vocab, context and max_batch must be positive");
+  return m;
+}
+
+Expected<MappedFile> MappedFile::open(const std::string &path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return makeError(path + ": cannot open (" + std::strerror(errno) + ")");
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return makeError(path + ": not a regular file");
+  }
+  MappedFile file;
+  file.size_ = static_cast<uint64_t>(st.st_size);
+  if (file.size_ > 0) {
+    void *p = mmap(nullptr, file.size_, PROT_READ, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+      ::close(fd);
+      return makeError(path + ": cannot map (" + std::strerror(errno) + ")");
+    }
+    file.data_ = static_cast<const uint8_t *>(p);
+  }
+  ::close(fd);
+  return file;
+}
+
+MappedFile::MappedFile(MappedFile &&other) noexcept : data_(other.data_), size_(other.size_) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+MappedFile &MappedFile::operator=(MappedFile &&other) noexcept {
+  std::swap(data_, other.data_);
+  std::swap(size_, other.size_);
+  return *this;
+}
+
+MappedFile::~MappedFile() {
+  if (data_)
+    munmap(const_cast<uint8_t *>(data_), size_);
+}
+
+Expected<std::vector<MappedFile>> mapWeights(const ArtifactManifest &m,
+                                             const std::string &weightsDir) {
+  std::vector<MappedFile> files;
+  std::vector<const uint8_t *> bases;
+  std::vector<uint64_t> sizes;
+  for (size_t i = 0; i < m.weightFiles.size(); ++i) {
+    std::string path = weightsDir.empty() ? joinPath(m.directory, m.weightFiles[i])
+                                          : joinPath(weightsDir, baseName(m.weightFiles[i]));
+    Expected<MappedFile> file = MappedFile::open(path);
+    if (!file)
+      return file.error();
+    if (file->size() != m.weightFileBytes[i])
+      return makeError(path + ": " + std::to_string(file->size()) + " bytes, but the artifact was "
+                       "compiled for " + std::to_string(m.weightFileBytes[i]) +
+                       " (truncated or a different file)");
+    bases.push_back(file->data());
+    sizes.push_back(file->size());
+    files.push_back(std::move(*file));
+  }
+  for (const FingerprintTensor &t : m.tensors)
+    if (t.offset > sizes[t.file] || t.bytes > sizes[t.file] - t.offset)
+      return makeError(m.weightFiles[t.file] + ": tensor '" + t.name + "' lies past the end");
+  std::string actual = fingerprintText(fingerprintWeights(m.tensors, bases, sizes));
+  if (actual != m.fingerprint)
+    return makeError(joinPath(weightsDir.empty() ? m.directory : weightsDir, baseName(m.weightFiles[0])) +
+                     ": these weights are not the ones the artifact was compiled for "
+                     "(fingerprint " + actual + ", expected " + m.fingerprint + ")");
+  return files;
+}
+
+} // namespace inferno::rt

@@ -1,0 +1,98 @@
+//===- Engine.cpp - runs the generated forward pass over mapped weights ---===//
+
+#include "runtime/engine/Engine.h"
+
+#include "runtime/include/inferno/abi.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <sys/mman.h>
+
+namespace inferno::rt {
+
+Expected<std::unique_ptr<Engine>> Engine::open(const std::string &artifactDir,
+                                               const std::string &weightsDir) {
+  Expected<ArtifactManifest> manifest = readManifest(artifactDir);
+  if (!manifest)
+    return manifest.error();
+  const inferno_model_desc &desc = inferno_model;
+  // The executable carries its own generated code; the manifest beside it must describe the
+  // same model, or the weights would be read at the wrong offsets.
+  std::string where = artifactDir + "/manifest.json";
+  if (desc.abi_version != INFERNO_ABI_VERSION)
+    return makeError(where + ": generated code has ABI " + std::to_string(desc.abi_version) +
+                     ", the runtime " + std::to_string(INFERNO_ABI_VERSION));
+  if (desc.vocab != manifest->vocab || desc.context != manifest->context ||
+      desc.max_batch != manifest->maxBatch ||
+      desc.num_weight_files != static_cast<int64_t>(manifest->weightFiles.size()))
+    return makeError(where + ": does not describe the model compiled into this executable");
+
+  std::unique_ptr<Engine> engine(new Engine());
+  engine->manifest_ = std::move(*manifest);
+  Expected<std::vector<MappedFile>> files = mapWeights(engine->manifest_, weightsDir);
+  if (!files)
+    return files.error();
+  engine->files_ = std::move(*files);
+  for (const MappedFile &f : engine->files_)
+    engine->bases_.push_back(f.data());
+
+  // Anonymous mappings are zero pages until touched: a long context costs memory only as
+  // far as it is used.
+  engine->kvCacheBytes_ = static_cast<size_t>(desc.kv_cache_floats) * sizeof(float);
+  void *cache = mmap(nullptr, engine->kvCacheBytes_, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (cache == MAP_FAILED)
+    return makeError("cannot reserve " + std::to_string(engine->kvCacheBytes_ >> 20) +
+                     " MiB for the KV cache");
+  engine->kvCache_ = static_cast<float *>(cache);
+  size_t scratchBytes = (static_cast<size_t>(desc.scratch_floats) * sizeof(float) + 63) / 64 * 64;
+  engine->scratch_ = static_cast<float *>(std::aligned_alloc(64, scratchBytes ? scratchBytes : 64));
+  if (!engine->scratch_)
+    return makeError("cannot allocate " + std::to_string(scratchBytes >> 20) + " MiB of scratch");
+  return engine;
+}
+
+Engine::~Engine() {
+  if (kvCache_)
+    munmap(kvCache_, kvCacheBytes_);
+  std::free(scratch_);
+}
+
+Status Engine::feed(const std::vector<int32_t> &tokens, int64_t chunk, bool allLogits,
+                    std::vector<float> &logits) {
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  const int64_t vocab = manifest_.vocab;
+  if (n == 0)
+    return makeError("no tokens to run");
+  for (int32_t t : tokens)
+    if (t < 0 || t >= vocab)
+      return makeError("token id " + std::to_string(t) + " is outside the vocabulary (" +
+                       std::to_string(vocab) + " tokens)");
+  if (position_ + n > manifest_.context)
+    return makeError("context limit: " + std::to_string(position_ + n) + " tokens do not fit in " +
+                     std::to_string(manifest_.context));
+  chunk = std::max<int64_t>(1, std::min(chunk, manifest_.maxBatch));
+  logits.assign(static_cast<size_t>((allLogits ? n : 1) * vocab), 0.0f);
+  std::vector<int32_t> positions(static_cast<size_t>(chunk));
+  for (int64_t start = 0; start < n; start += chunk) {
+    int64_t count = std::min(chunk, n - start);
+    for (int64_t i = 0; i < count; ++i)
+      positions[i] = static_cast<int32_t>(position_ + i);
+    inferno_forward_args args;
+    args.weights = bases_.data();
+    args.kv_cache = kvCache_;
+    args.scratch = scratch_;
+    args.tokens = tokens.data() + start;
+    args.positions = positions.data();
+    args.n_tokens = count;
+    // Without allLogits every chunk writes its last row to the same place, so what remains
+    // is the prompt's last token's.
+    args.logits = allLogits ? logits.data() + start * vocab : logits.data();
+    args.all_logits = allLogits ? 1 : 0;
+    inferno_model_forward(&args);
+    position_ += count;
+  }
+  return Status();
+}
+
+} // namespace inferno::rt

@@ -1,0 +1,44 @@
+//===- Engine.h - runs the generated forward pass over mapped weights -*- C++ -*-===//
+
+#ifndef INFERNO_RUNTIME_ENGINE_ENGINE_H
+#define INFERNO_RUNTIME_ENGINE_ENGINE_H
+
+#include "runtime/engine/Artifact.h"
+
+#include <memory>
+
+namespace inferno::rt {
+
+/// Owns the mapped weights, the KV cache and the scratch arena, and feeds tokens through the
+/// artifact's `inferno_model_forward` in chunks of at most max_batch.
+class Engine {
+public:
+  static Expected<std::unique_ptr<Engine>> open(const std::string &artifactDir,
+                                                const std::string &weightsDir);
+  ~Engine();
+
+  const ArtifactManifest &manifest() const { return manifest_; }
+  /// Positions filled so far.
+  int64_t position() const { return position_; }
+  /// Forget the conversation (the cache is overwritten as positions are reused).
+  void reset() { position_ = 0; }
+
+  /// Runs `tokens` at the next positions, `chunk` tokens per forward call (at most max_batch).
+  /// `logits` receives the last token's logits, or every token's when `allLogits`.
+  Status feed(const std::vector<int32_t> &tokens, int64_t chunk, bool allLogits,
+              std::vector<float> &logits);
+
+private:
+  Engine() = default;
+  ArtifactManifest manifest_;
+  std::vector<MappedFile> files_;
+  std::vector<const uint8_t *> bases_;
+  float *kvCache_ = nullptr;
+  size_t kvCacheBytes_ = 0;
+  float *scratch_ = nullptr;
+  int64_t position_ = 0;
+};
+
+} // namespace inferno::rt
+
+#endif // INFERNO_RUNTIME_ENGINE_ENGINE_H

@@ -1,0 +1,55 @@
+/*===- abi.h - the interface between generated model code and the runtime -*- C -*-===//
+ *
+ * The compiler emits one object per artifact that defines `inferno_model` (what it was
+ * compiled for) and `inferno_model_forward` (one forward pass over up to max_batch tokens);
+ * the runtime loads the weights, owns the KV cache and scratch memory, and calls it. Every
+ * shape, stride and weight offset is a constant inside the generated code; only the token
+ * count varies per call. Both backends target this interface.
+ *===----------------------------------------------------------------------===*/
+
+#ifndef INFERNO_RUNTIME_ABI_H
+#define INFERNO_RUNTIME_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever a struct below or the meaning of a field changes. */
+#define INFERNO_ABI_VERSION 1
+
+typedef struct inferno_forward_args {
+  /* Base address of each weights file, in the manifest's order. */
+  const uint8_t *const *weights;
+  /* Keys [layers][context][kv_heads][head_dim], then values in the same layout. */
+  float *kv_cache;
+  /* scratch_floats floats, 64-byte aligned; contents are not preserved between calls. */
+  float *scratch;
+  const int32_t *tokens;    /* n_tokens ids, each < vocab */
+  const int32_t *positions; /* n_tokens increasing positions, each < context */
+  int64_t n_tokens;         /* 1 <= n_tokens <= max_batch */
+  /* [all_logits ? n_tokens : 1][vocab] floats: the logits of every token, or of the last. */
+  float *logits;
+  int64_t all_logits;
+} inferno_forward_args;
+
+typedef struct inferno_model_desc {
+  int64_t abi_version;     /* INFERNO_ABI_VERSION of the compiler that emitted the object */
+  int64_t max_batch;       /* most tokens one forward call takes */
+  int64_t scratch_floats;  /* scratch the forward pass needs */
+  int64_t kv_cache_floats; /* 2 * layers * context * kv_heads * head_dim */
+  int64_t context;         /* positions the KV cache holds */
+  int64_t vocab;
+  int64_t num_weight_files;
+} inferno_model_desc;
+
+/* Defined by the generated object. */
+extern const inferno_model_desc inferno_model;
+void inferno_model_forward(const inferno_forward_args *args);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* INFERNO_RUNTIME_ABI_H */

@@ -1,0 +1,48 @@
+// RUN: inferno-opt %s --split-input-file --verify-diagnostics --allow-unregistered-dialect --llama-lower-to-llvm
+
+// expected-error @+1 {{lowering needs the module's #llama.config}}
+module {
+}
+
+// -----
+
+// expected-error @+1 {{lowering needs func.func @forward(tokens, positions, !llama.kv_cache) -> logits}}
+module attributes {llama.config = #llama.config<hidden = 8, intermediate = 12, layers = 1, heads = 4, kv_heads = 2, head_dim = 2, vocab = 16, max_positions = 32, rms_eps = 1.0e-05, rope = #llama.rope<theta = 10000.0>, tie_embeddings = true>} {
+  func.func @forward(%tokens: tensor<?xi32>) -> tensor<?x16xf32> {
+    %0 = "test.logits"() : () -> tensor<?x16xf32>
+    return %0 : tensor<?x16xf32>
+  }
+}
+
+// -----
+
+module attributes {llama.config = #llama.config<hidden = 8, intermediate = 12, layers = 1, heads = 4, kv_heads = 2, head_dim = 2, vocab = 16, max_positions = 32, rms_eps = 1.0e-05, rope = #llama.rope<theta = 10000.0>, tie_embeddings = true>} {
+  // expected-error @+1 {{the CPU backend keeps the KV cache in f32, got 'bf16'}}
+  func.func @forward(%t: tensor<?xi32>, %p: tensor<?xi32>, %c: !llama.kv_cache<1 x 32 x 2 x 2, bf16>) -> tensor<?x16xf32> {
+    %l = "test.logits"() : () -> tensor<?x16xf32>
+    return %l : tensor<?x16xf32>
+  }
+}
+
+// -----
+
+module attributes {llama.config = #llama.config<hidden = 8, intermediate = 12, layers = 1, heads = 4, kv_heads = 2, head_dim = 2, vocab = 16, max_positions = 32, rms_eps = 1.0e-05, rope = #llama.rope<theta = 10000.0>, tie_embeddings = true>} {
+  llama.weight @w in "a.safetensors" at 0 : tensor<16x8xi8> quant <kind = int8, granularity = channel, scale = @s>
+  llama.weight @s in "a.safetensors" at 128 : tensor<16x1xf32>
+  func.func @forward(%t: tensor<?xi32>, %p: tensor<?xi32>, %c: !llama.kv_cache<1 x 32 x 2 x 2, f32>) -> tensor<?x16xf32> {
+    // expected-error @+1 {{quantized weights are not supported by the CPU backend yet}}
+    %x = llama.embedding %t, @w : tensor<?xi32> -> tensor<?x8xf32>
+    %l = llama.lm_head %x, @w : tensor<?x8xf32> -> tensor<?x16xf32>
+    return %l : tensor<?x16xf32>
+  }
+}
+
+// -----
+
+module attributes {llama.config = #llama.config<hidden = 8, intermediate = 12, layers = 1, heads = 4, kv_heads = 2, head_dim = 2, vocab = 16, max_positions = 32, rms_eps = 1.0e-05, rope = #llama.rope<theta = 10000.0>, tie_embeddings = true>} {
+  func.func @forward(%t: tensor<?xi32>, %p: tensor<?xi32>, %c: !llama.kv_cache<1 x 32 x 2 x 2, f32>) -> tensor<?x16xf32> {
+    // expected-error @+1 {{'test.logits' op has no CPU lowering}}
+    %l = "test.logits"() : () -> tensor<?x16xf32>
+    return %l : tensor<?x16xf32>
+  }
+}
