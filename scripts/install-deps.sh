@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # compiler toolchain
-  cmake ninja-build g++ lld
+  cmake ninja-build g++ lld time
   # MLIR/LLVM 22 (dialect, passes, LLVM code generation; mlir-tblgen, FileCheck and lit come with the tools)
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libzstd-dev
   # Halide 14: build-time kernel generator only

@@ -1,0 +1,87 @@
+//===- membw.cpp - the machine's read bandwidth, the decode roofline's numerator ---===//
+//
+// Batch-1 decode reads every weight once per token, so tokens/s can never beat read
+// bandwidth / weight bytes. This measures that bandwidth the way decode uses memory: each
+// thread streams once through its own slice of a buffer far larger than the caches, summing
+// with wide loads. Prints GB/s (10^9 bytes) for each thread count given.
+//
+//===----------------------------------------------------------------------===//
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include <immintrin.h>
+
+namespace {
+__attribute__((target("avx2"))) float sumSlice(const float *p, size_t n) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    a0 = _mm256_add_ps(a0, _mm256_load_ps(p + i));
+    a1 = _mm256_add_ps(a1, _mm256_load_ps(p + i + 8));
+    a2 = _mm256_add_ps(a2, _mm256_load_ps(p + i + 16));
+    a3 = _mm256_add_ps(a3, _mm256_load_ps(p + i + 24));
+  }
+  __m256 s = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+  float lanes[8];
+  _mm256_storeu_ps(lanes, s);
+  float total = 0;
+  for (float l : lanes)
+    total += l;
+  for (; i < n; ++i)
+    total += p[i];
+  return total;
+}
+
+double measure(const float *buffer, size_t floats, int threads, int repeats) {
+  double best = 0;
+  std::vector<float> sink(threads);
+  for (int r = 0; r < repeats; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    std::vector<std::thread> pool;
+    size_t slice = floats / threads / 32 * 32;
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] { sink[t] = sumSlice(buffer + t * slice, slice); });
+    for (std::thread &th : pool)
+      th.join();
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    best = std::max(best, slice * threads * sizeof(float) / s / 1e9);
+  }
+  float keep = 0;
+  for (float v : sink)
+    keep += v;
+  if (keep == 12345.678f)
+    std::puts(""); // keeps the sums alive
+  return best;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  size_t megabytes = 2048;
+  std::vector<int> threads;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--mb") && i + 1 < argc)
+      megabytes = std::strtoul(argv[++i], nullptr, 10);
+    else
+      threads.push_back(std::atoi(argv[i]));
+  }
+  if (threads.empty())
+    threads = {1, static_cast<int>(std::thread::hardware_concurrency())};
+  size_t floats = megabytes * 1024 * 1024 / sizeof(float);
+  auto *buffer = static_cast<float *>(std::aligned_alloc(64, floats * sizeof(float)));
+  if (!buffer) {
+    std::fprintf(stderr, "cannot allocate %zu MB\n", megabytes);
+    return 1;
+  }
+  for (size_t i = 0; i < floats; ++i)
+    buffer[i] = static_cast<float>(i & 7);
+  for (int t : threads)
+    std::printf("threads %d read %.2f GB/s\n", t, measure(buffer, floats, std::max(t, 1), 5));
+  std::free(buffer);
+  return 0;
+}
