@@ -110,6 +110,11 @@ def Llama_RopeAttr : Llama_Attr<"Rope", "rope"> {
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The head_dim/2 inverse frequencies, scaling applied, computed in float32 step by step
+    /// as Hugging Face's rotary embedding does.
+    ::llvm::SmallVector<float> getInverseFrequencies(int64_t headDim) const;
+  }];
 }
 
 def Llama_ConfigAttr : Llama_Attr<"Config", "config"> {

@@ -9,6 +9,8 @@
 
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace inferno::llama;
 
@@ -54,6 +56,44 @@ LogicalResult RopeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "llama3 rope scaling needs original_max_positions > 0";
   }
   return success();
+}
+
+SmallVector<float> RopeAttr::getInverseFrequencies(int64_t headDim) const {
+  // Every step in float32, in the order Hugging Face's _compute_*_parameters take them, so
+  // that positions · inv_freq rounds the same way.
+  const float theta = static_cast<float>(getTheta().convertToDouble());
+  const float factor = static_cast<float>(getFactor().convertToDouble());
+  SmallVector<float> invFreq;
+  for (int64_t i = 0; i < headDim; i += 2) {
+    float exponent = static_cast<float>(i) / static_cast<float>(headDim);
+    invFreq.push_back(1.0f / std::pow(theta, exponent));
+  }
+  switch (getScaling()) {
+  case RopeScaling::none:
+    break;
+  case RopeScaling::linear:
+    for (float &f : invFreq)
+      f = f / factor;
+    break;
+  case RopeScaling::llama3: {
+    const float low = static_cast<float>(getLowFreqFactor().convertToDouble());
+    const float high = static_cast<float>(getHighFreqFactor().convertToDouble());
+    const float original = static_cast<float>(getOriginalMaxPositions());
+    const float lowFreqWavelen = original / low, highFreqWavelen = original / high;
+    const float pi = 3.14159265358979323846f;
+    for (float &f : invFreq) {
+      float wavelen = 2.0f * pi / f;
+      float scaled = wavelen > lowFreqWavelen ? f / factor : f;
+      if (!(wavelen < highFreqWavelen) && !(wavelen > lowFreqWavelen)) {
+        float smooth = (original / wavelen - low) / (high - low);
+        scaled = (1.0f - smooth) * scaled / factor + smooth * scaled;
+      }
+      f = scaled;
+    }
+    break;
+  }
+  }
+  return invFreq;
 }
 
 LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t hidden,

@@ -53,6 +53,14 @@ ConfigAttr inferno::llama::lookupConfig(Operation *op) {
   return {};
 }
 
+SmallVector<StringRef> inferno::llama::getWeightFiles(ModuleOp module) {
+  SmallVector<StringRef> files;
+  for (WeightOp weight : module.getOps<WeightOp>())
+    if (!llvm::is_contained(files, weight.getFile()))
+      files.push_back(weight.getFile());
+  return files;
+}
+
 bool inferno::llama::isSupportedStorageType(Type type) {
   return type.isF32() || type.isF16() || type.isBF16() || type.isInteger(8) ||
          type.isInteger(32) || isa<Float8E4M3FNType>(type);

@@ -9,6 +9,7 @@
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -43,6 +44,10 @@ std::string formatF64(double value);
 namespace inferno::llama {
 /// The `#llama.config` of the module enclosing `op`, or null.
 ConfigAttr lookupConfig(mlir::Operation *op);
+
+/// The distinct files the module's `llama.weight` ops read, in order of first appearance:
+/// the order of the weight base pointers in the runtime ABI and the artifact manifest.
+llvm::SmallVector<llvm::StringRef> getWeightFiles(mlir::ModuleOp module);
 
 /// Whether `type` is a storage dtype a weight may have (f32, f16, bf16, i8, i32, f8E4M3FN).
 bool isSupportedStorageType(mlir::Type type);
