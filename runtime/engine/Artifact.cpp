@@ -136,9 +136,11 @@ Expected<std::vector<MappedFile>> mapWeights(const ArtifactManifest &m,
   std::vector<MappedFile> files;
   std::vector<const uint8_t *> bases;
   std::vector<uint64_t> sizes;
+  std::vector<std::string> paths;
   for (size_t i = 0; i < m.weightFiles.size(); ++i) {
     std::string path = weightsDir.empty() ? joinPath(m.directory, m.weightFiles[i])
                                           : joinPath(weightsDir, baseName(m.weightFiles[i]));
+    paths.push_back(path);
     Expected<MappedFile> file = MappedFile::open(path);
     if (!file)
       return file.error();
@@ -154,10 +156,12 @@ Expected<std::vector<MappedFile>> mapWeights(const ArtifactManifest &m,
     if (t.offset > sizes[t.file] || t.bytes > sizes[t.file] - t.offset)
       return makeError(m.weightFiles[t.file] + ": tensor '" + t.name + "' lies past the end");
   std::string actual = fingerprintText(fingerprintWeights(m.tensors, bases, sizes));
-  if (actual != m.fingerprint)
-    return makeError(joinPath(weightsDir.empty() ? m.directory : weightsDir, baseName(m.weightFiles[0])) +
-                     ": these weights are not the ones the artifact was compiled for "
+  if (actual != m.fingerprint) {
+    // The fingerprint covers all files together: name the one file, or the folder of several.
+    std::string subject = paths.size() == 1 ? paths[0] : paths[0].substr(0, paths[0].find_last_of('/'));
+    return makeError(subject + ": these weights are not the ones the artifact was compiled for "
                      "(fingerprint " + actual + ", expected " + m.fingerprint + ")");
+  }
   return files;
 }
 
