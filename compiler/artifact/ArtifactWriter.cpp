@@ -306,7 +306,10 @@ absl::Status compileArtifact(const CompileOptions &options) {
   fs::remove(object);
 
   bool hasTokenizer = false;
-  for (const char *file : {"tokenizer.json", "tokenizer_config.json"}) {
+  // The tokenizer and what the chat template reads (HF's loading order: chat_template.jinja
+  // over tokenizer_config.json's chat_template; special tokens from both json files).
+  for (const char *file : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                           "chat_template.jinja"}) {
     fs::path source = fs::path(options.modelDir) / file;
     std::error_code ec;
     if (!fs::exists(source, ec))

@@ -5,6 +5,7 @@
 
 #include "runtime/engine/Artifact.h"
 
+#include <algorithm>
 #include <memory>
 
 namespace inferno::rt {
@@ -20,8 +21,9 @@ public:
   const ArtifactManifest &manifest() const { return manifest_; }
   /// Positions filled so far.
   int64_t position() const { return position_; }
-  /// Forget the conversation (the cache is overwritten as positions are reused).
-  void reset() { position_ = 0; }
+  /// Forget everything after `position` tokens (the cache is overwritten as positions are
+  /// reused): a new turn that shares a prefix with what was fed keeps that prefix's cache.
+  void rewind(int64_t position) { position_ = std::min(position_, position); }
 
   /// Runs `tokens` at the next positions, `chunk` tokens per forward call (at most max_batch).
   /// `logits` receives the last token's logits, or every token's when `allLogits`.

@@ -8,7 +8,10 @@
 #include "runtime/engine/Engine.h"
 #include "runtime/engine/Sampler.h"
 #include "runtime/include/inferno/kernels.h"
+#include "runtime/chat/ChatTemplate.h"
 #include "runtime/tokenizer/Tokenizer.h"
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -20,6 +23,7 @@
 #include <iostream>
 #include <limits.h>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -46,6 +50,10 @@ Generates text with the model compiled into this artifact.
   --stats               print load time and prefill/decode speed to stderr
   --ignore-eos          keep generating past end-of-sequence tokens
   --weights DIR         read the weight files from DIR instead of where they were compiled
+  --chat                interactive conversation through the model's chat template (multi-turn,
+                        the KV cache kept across turns); one user message per line on stdin
+  --system TEXT         a system message for --chat or --messages
+  --messages FILE.json  one-shot: an OpenAI-style list of {role, content} through the chat template
   --version             print the compiler version that built this artifact
 )";
 
@@ -58,6 +66,9 @@ struct Options {
   int32_t threads = 0;
   bool ids = false, stats = false, ignoreEos = false;
   std::string weightsDir;
+  bool chat = false;
+  std::optional<std::string> system;
+  std::string messagesFile;
   // For tests: every sampled position's logits as a float32 .npy, and the prefill chunk size.
   std::string dumpLogits;
   int64_t prefillChunk = 0;
@@ -149,6 +160,12 @@ Options parseOptions(int argc, char **argv) {
       o.ignoreEos = true;
     } else if (arg == "--weights") {
       o.weightsDir = next();
+    } else if (arg == "--chat") {
+      o.chat = true;
+    } else if (arg == "--system") {
+      o.system = next();
+    } else if (arg == "--messages") {
+      o.messagesFile = next();
     } else if (arg == "--dump-logits") {
       o.dumpLogits = next();
     } else if (arg == "--prefill-chunk") {
@@ -157,8 +174,12 @@ Options parseOptions(int argc, char **argv) {
       die("unknown option '" + arg + "' (see --help)");
     }
   }
-  if (o.prompt && o.promptIds)
-    die("give --prompt or --prompt-ids, not both");
+  int sources = (o.prompt ? 1 : 0) + (o.promptIds ? 1 : 0) + (o.chat ? 1 : 0) +
+                (o.messagesFile.empty() ? 0 : 1);
+  if (sources > 1)
+    die("give one of --prompt, --prompt-ids, --chat and --messages");
+  if (o.system && !o.chat && o.messagesFile.empty())
+    die("--system goes with --chat or --messages");
   return o;
 }
 
@@ -194,6 +215,142 @@ void writeNpy(const std::string &path, const std::vector<float> &data, int64_t r
 double seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
+/// One model conversation: what is in the KV cache, and how to generate after a prompt.
+class Session {
+public:
+  Session(Engine &engine, const Options &options, std::optional<Tokenizer> &tokenizer)
+      : engine_(engine), options_(options), tokenizer_(tokenizer), sampler_(options.sampler) {}
+
+  /// Brings the cache to `prompt` (reusing the prefix it shares with what was fed before),
+  /// then generates up to --max-tokens tokens, streaming them to stdout. Returns the ids.
+  std::vector<int32_t> respond(const std::vector<int32_t> &prompt) {
+    const ArtifactManifest &m = engine_.manifest();
+    if (prompt.empty())
+      die("the prompt is empty");
+    for (int32_t id : prompt)
+      if (id < 0 || id >= m.vocab)
+        die("prompt token id " + std::to_string(id) + " is outside the vocabulary (" +
+            std::to_string(m.vocab) + " tokens)");
+    if (static_cast<int64_t>(prompt.size()) > m.context)
+      die("the prompt has " + std::to_string(prompt.size()) + " tokens but the context holds " +
+          std::to_string(m.context));
+    size_t shared = 0;
+    while (shared < fed_.size() && shared < prompt.size() && fed_[shared] == prompt[shared])
+      ++shared;
+    shared = std::min(shared, prompt.size() - 1); // feed at least one token to get logits
+    engine_.rewind(static_cast<int64_t>(shared));
+    fed_.resize(shared);
+    std::vector<int32_t> rest(prompt.begin() + static_cast<std::ptrdiff_t>(shared), prompt.end());
+    for (int32_t id : rest)
+      sampler_.accept(id);
+
+    auto prefillStart = std::chrono::steady_clock::now();
+    int64_t chunk = options_.prefillChunk ? options_.prefillChunk : m.maxBatch;
+    if (Status s = engine_.feed(rest, chunk, false, logits_); !s)
+      die(s.message());
+    fed_.insert(fed_.end(), rest.begin(), rest.end());
+    prefillSeconds_ += seconds(prefillStart);
+    promptTokens_ += static_cast<int64_t>(rest.size());
+
+    const bool printIds = options_.ids || !tokenizer_;
+    std::optional<StreamDecoder> stream;
+    if (!printIds)
+      stream.emplace(tokenizer_->streamDecoder());
+    auto decodeStart = std::chrono::steady_clock::now();
+    std::vector<int32_t> generated;
+    while (static_cast<int64_t>(generated.size()) < options_.maxTokens) {
+      if (!options_.dumpLogits.empty())
+        dumped_.insert(dumped_.end(), logits_.begin(), logits_.end());
+      int32_t next = sampler_.sample(logits_);
+      bool eos = std::find(m.eosTokenIds.begin(), m.eosTokenIds.end(), next) != m.eosTokenIds.end();
+      if (eos && !options_.ignoreEos)
+        break;
+      generated.push_back(next);
+      sampler_.accept(next);
+      if (printIds) {
+        std::printf(generated.size() == 1 ? "%d" : " %d", next);
+      } else {
+        std::string piece = stream->push(next);
+        std::fwrite(piece.data(), 1, piece.size(), stdout);
+      }
+      std::fflush(stdout);
+      if (static_cast<int64_t>(generated.size()) == options_.maxTokens)
+        break;
+      if (engine_.position() >= m.context) {
+        std::fprintf(stderr, "\n[stopped: the context of %lld tokens is full]\n",
+                     static_cast<long long>(m.context));
+        break;
+      }
+      if (Status s = engine_.feed({next}, 1, false, logits_); !s)
+        die(s.message());
+      fed_.push_back(next);
+    }
+    if (stream) {
+      std::string rest = stream->finish();
+      std::fwrite(rest.data(), 1, rest.size(), stdout);
+    }
+    std::printf("\n");
+    std::fflush(stdout);
+    decodeSeconds_ += seconds(decodeStart);
+    generatedTokens_ += static_cast<int64_t>(generated.size());
+    return generated;
+  }
+
+  void finish(double loadSeconds) {
+    const ArtifactManifest &m = engine_.manifest();
+    if (!options_.dumpLogits.empty())
+      writeNpy(options_.dumpLogits, dumped_, static_cast<int64_t>(dumped_.size()) / m.vocab, m.vocab);
+    if (options_.stats)
+      std::fprintf(stderr,
+                   "load: %.3f s\nprompt: %lld tokens, %.3f s, %.1f tok/s\n"
+                   "generated: %lld tokens, %.3f s, %.1f tok/s\nkernels: %s, %d threads\n",
+                   loadSeconds, static_cast<long long>(promptTokens_), prefillSeconds_,
+                   promptTokens_ / prefillSeconds_, static_cast<long long>(generatedTokens_),
+                   decodeSeconds_, generatedTokens_ > 0 ? generatedTokens_ / decodeSeconds_ : 0.0,
+                   inferno_kernel_isa(), inferno_get_num_threads());
+  }
+
+private:
+  Engine &engine_;
+  const Options &options_;
+  std::optional<Tokenizer> &tokenizer_;
+  Sampler sampler_;
+  std::vector<int32_t> fed_;
+  std::vector<float> logits_, dumped_;
+  double prefillSeconds_ = 0, decodeSeconds_ = 0;
+  int64_t promptTokens_ = 0, generatedTokens_ = 0;
+};
+
+/// Renders `messages` through the artifact's chat template and encodes the text as
+/// apply_chat_template(tokenize=True) does: the template supplies special tokens itself.
+std::vector<int32_t> encodeChat(const chat::ChatTemplate &tmpl, const Tokenizer &tokenizer,
+                                const nlohmann::ordered_json &messages) {
+  chat::RenderOptions render = tmpl.defaultOptions();
+  render.addGenerationPrompt = true;
+  Expected<std::string> text = tmpl.render(messages, render);
+  if (!text)
+    die(text.error().message);
+  Expected<std::vector<int32_t>> ids = tokenizer.encodeChecked(*text, /*addSpecialTokens=*/false);
+  if (!ids)
+    die(ids.error().message);
+  return std::move(*ids);
+}
+
+nlohmann::ordered_json readMessages(const std::string &path) {
+  std::ifstream in(path);
+  if (!in)
+    die(path + ": cannot open file");
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::ordered_json messages =
+      nlohmann::ordered_json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (messages.is_discarded() || !messages.is_array())
+    die(path + ": expected a JSON list of {\"role\", \"content\"} messages");
+  for (const auto &m : messages)
+    if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
+      die(path + ": every message needs a \"role\" string");
+  return messages;
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -216,102 +373,57 @@ int main(int argc, char **argv) {
       die(loaded.error().message);
     tokenizer = std::move(*loaded);
   }
-
-  std::vector<int32_t> prompt;
-  if (options.promptIds) {
-    prompt = *options.promptIds;
-  } else if (options.prompt) {
+  std::optional<chat::ChatTemplate> chatTemplate;
+  if (options.chat || !options.messagesFile.empty()) {
     if (!tokenizer)
-      die("this artifact has no tokenizer (the model directory had no tokenizer.json); use "
-          "--prompt-ids");
-    Expected<std::vector<int32_t>> ids = tokenizer->encodeChecked(*options.prompt, true);
-    if (!ids)
-      die("--prompt: " + ids.error().message);
-    prompt = std::move(*ids);
-  } else if (manifest.bosTokenId) {
-    prompt = {*manifest.bosTokenId}; // no prompt: generate from the beginning of a sequence
-  } else {
-    die("give --prompt or --prompt-ids");
+      die("this artifact has no tokenizer, so it cannot chat; use --prompt-ids");
+    Expected<chat::ChatTemplate> loaded = chat::ChatTemplate::fromTokenizerDir(directory);
+    if (!loaded)
+      die(loaded.error().message);
+    chatTemplate = std::move(*loaded);
   }
-  if (prompt.empty())
-    die("the prompt is empty");
-  for (int32_t id : prompt)
-    if (id >= manifest.vocab)
-      die("prompt token id " + std::to_string(id) + " is outside the vocabulary (" +
-          std::to_string(manifest.vocab) + " tokens)");
-  if (static_cast<int64_t>(prompt.size()) > manifest.context)
-    die("the prompt has " + std::to_string(prompt.size()) + " tokens but the context holds " +
-        std::to_string(manifest.context));
   double loadSeconds = seconds(loadStart);
-
   if (!options.seedGiven)
     options.sampler.seed = static_cast<uint64_t>(
         std::chrono::system_clock::now().time_since_epoch().count());
-  Sampler sampler(options.sampler);
-  for (int32_t id : prompt)
-    sampler.accept(id);
-  const bool printIds = options.ids || !tokenizer;
-  std::optional<StreamDecoder> stream;
-  if (tokenizer && !printIds)
-    stream.emplace(tokenizer->streamDecoder());
+  Session session(engine, options, tokenizer);
 
-  std::vector<float> logits, dumped;
-  auto prefillStart = std::chrono::steady_clock::now();
-  int64_t chunk = options.prefillChunk ? options.prefillChunk : manifest.maxBatch;
-  if (Status s = engine.feed(prompt, chunk, false, logits); !s)
-    die(s.message());
-  double prefillSeconds = seconds(prefillStart);
-
-  auto decodeStart = std::chrono::steady_clock::now();
-  int64_t generated = 0;
-  bool first = true;
-  while (generated < options.maxTokens) {
-    if (!options.dumpLogits.empty())
-      dumped.insert(dumped.end(), logits.begin(), logits.end());
-    int32_t next = sampler.sample(logits);
-    bool eos = std::find(manifest.eosTokenIds.begin(), manifest.eosTokenIds.end(), next) !=
-               manifest.eosTokenIds.end();
-    if (eos && !options.ignoreEos)
-      break;
-    ++generated;
-    sampler.accept(next);
-    if (printIds) {
-      std::printf(first ? "%d" : " %d", next);
-      first = false;
+  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
+  if (options.system)
+    messages.push_back({{"role", "system"}, {"content", *options.system}});
+  if (!options.messagesFile.empty()) {
+    for (const auto &m : readMessages(options.messagesFile))
+      messages.push_back(m);
+    session.respond(encodeChat(*chatTemplate, *tokenizer, messages));
+  } else if (options.chat) {
+    // One user turn per line; the reply is streamed, then added to the conversation.
+    std::string line;
+    while (std::fprintf(stderr, "> "), std::fflush(stderr), std::getline(std::cin, line)) {
+      if (line.empty())
+        continue;
+      messages.push_back({{"role", "user"}, {"content", line}});
+      std::vector<int32_t> reply = session.respond(encodeChat(*chatTemplate, *tokenizer, messages));
+      messages.push_back({{"role", "assistant"}, {"content", tokenizer->decode(reply, true)}});
+    }
+  } else {
+    std::vector<int32_t> prompt;
+    if (options.promptIds) {
+      prompt = *options.promptIds;
+    } else if (options.prompt) {
+      if (!tokenizer)
+        die("this artifact has no tokenizer (the model directory had no tokenizer.json); use "
+            "--prompt-ids");
+      Expected<std::vector<int32_t>> ids = tokenizer->encodeChecked(*options.prompt, true);
+      if (!ids)
+        die("--prompt: " + ids.error().message);
+      prompt = std::move(*ids);
+    } else if (manifest.bosTokenId) {
+      prompt = {*manifest.bosTokenId}; // no prompt: generate from the beginning of a sequence
     } else {
-      std::string piece = stream->push(next);
-      std::fwrite(piece.data(), 1, piece.size(), stdout);
+      die("give --prompt or --prompt-ids");
     }
-    std::fflush(stdout);
-    if (generated == options.maxTokens)
-      break;
-    if (engine.position() >= manifest.context) {
-      std::fprintf(stderr, "\n[stopped: the context of %lld tokens is full]\n",
-                   static_cast<long long>(manifest.context));
-      break;
-    }
-    if (Status s = engine.feed({next}, 1, false, logits); !s)
-      die(s.message());
+    session.respond(prompt);
   }
-  if (stream) {
-    std::string rest = stream->finish();
-    std::fwrite(rest.data(), 1, rest.size(), stdout);
-  }
-  std::printf("\n");
-  std::fflush(stdout);
-  double decodeSeconds = seconds(decodeStart);
-
-  if (!options.dumpLogits.empty())
-    writeNpy(options.dumpLogits, dumped, static_cast<int64_t>(dumped.size()) / manifest.vocab,
-             manifest.vocab);
-  if (options.stats) {
-    std::fprintf(stderr,
-                 "load: %.3f s\nprompt: %zu tokens, %.3f s, %.1f tok/s\n"
-                 "generated: %lld tokens, %.3f s, %.1f tok/s\nkernels: %s, %d threads\n",
-                 loadSeconds, prompt.size(), prefillSeconds, prompt.size() / prefillSeconds,
-                 static_cast<long long>(generated), decodeSeconds,
-                 generated > 0 ? generated / decodeSeconds : 0.0, inferno_kernel_isa(),
-                 inferno_get_num_threads());
-  }
+  session.finish(loadSeconds);
   return 0;
 }
