@@ -1,4 +1,4 @@
-// RUN: inferno-opt %s --llama-lower-to-llvm=max-batch=4 | FileCheck %s
+// RUN: inferno-opt %s --llama-lower-to-llvm=max-batch=4 --canonicalize --cse | FileCheck %s
 
 // One decoder layer with grouped-query attention (4 heads over 2), bf16 projections, f32
 // norms, f16 tied embedding. Every shape and offset must come out as a constant.
@@ -57,6 +57,8 @@ module @one_layer attributes {
 // CHECK: %[[WEIGHTS:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.ptr
 // CHECK: %[[A:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.ptr
 // CHECK: %[[B:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.ptr
+// CHECK: %[[KVFIELD:.*]] = llvm.getelementptr %{{.*}}[0, 1]
+// CHECK: %[[KV:.*]] = llvm.load %[[KVFIELD]] : !llvm.ptr -> !llvm.ptr
 // CHECK: %[[N:.*]] = llvm.load %{{.*}} : !llvm.ptr -> i64
 // CHECK: %[[EMB:.*]] = llvm.getelementptr %[[A]][100] : (!llvm.ptr) -> !llvm.ptr, i8
 // CHECK: llvm.call @inferno_embedding_f16(%{{.*}}, %[[EMB]], %{{.*}}, %[[N]], %{{.*}})
@@ -70,8 +72,8 @@ module @one_layer attributes {
 // CHECK: llvm.call @inferno_rope(
 // CHECK: llvm.call @inferno_rope(
 // The layer's keys start the cache; its values start after all layers' keys (32*2*2 floats).
-// CHECK: %[[KEYS:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.ptr
-// CHECK: llvm.call @inferno_attention({{.*}}) : (!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64) -> ()
+// CHECK: %[[VALUES:.*]] = llvm.getelementptr %[[KV]][128] : (!llvm.ptr) -> !llvm.ptr, f32
+// CHECK: llvm.call @inferno_attention(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[KV]], %[[VALUES]], %{{.*}}, %[[N]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64) -> ()
 // CHECK: llvm.call @inferno_add(
 // CHECK: llvm.call @inferno_swiglu(
 // CHECK: llvm.call @inferno_add(

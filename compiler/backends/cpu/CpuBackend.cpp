@@ -31,6 +31,7 @@ absl::Status emitCpuObject(mlir::ModuleOp module, const std::string &objectPath,
   lowering.maxBatch = options.maxBatch;
   pm.addPass(createLlamaLowerToLLVM(lowering));
   pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createCSEPass());
   if (mlir::failed(pm.run(module)))
     return absl::InternalError("lowering to the LLVM dialect failed (see the diagnostics above)");
   if (options.dumpAfter)
