@@ -79,9 +79,13 @@ int runBatch(const ChatTemplate &chat, const RenderOptions &base, std::istream &
       RenderOptions options = base;
       options.addGenerationPrompt =
           item.value("add_generation_prompt", static_cast<bool>(generationPrompt));
-      if (item.contains("variables"))
+      if (item.contains("variables")) {
+        if (!item["variables"].is_object())
+          return inferno::driver::fail(messagesPath + ":" + std::to_string(lineNumber) +
+                                       ": \"variables\" must be a JSON object");
         for (const auto &[key, value] : item["variables"].items())
           options.extraVariables[key] = value;
+      }
       auto text = chat.render(item.at("messages"), options);
       if (text)
         result["text"] = *text;
@@ -97,18 +101,17 @@ int runBatch(const ChatTemplate &chat, const RenderOptions &base, std::istream &
 }
 
 int runTemplate() {
+  LocalTime day;
+  if (!dateOption.empty() && !parseDate(dateOption, day))
+    return inferno::driver::fail("--date: expected a day as YYYY-MM-DD, got '" + dateOption +
+                                 "'");
   auto chat = ChatTemplate::fromTokenizerDir(tokenizerDir);
   if (!chat)
     return inferno::driver::fail(chat.error().message);
   RenderOptions options = chat->defaultOptions();
   options.addGenerationPrompt = generationPrompt;
-  if (!dateOption.empty()) {
-    LocalTime day;
-    if (!parseDate(dateOption, day))
-      return inferno::driver::fail("--date: expected a day as YYYY-MM-DD, got '" + dateOption +
-                                   "'");
+  if (!dateOption.empty())
     options.now = day;
-  }
 
   std::ifstream in(messagesPath, std::ios::binary);
   if (!in)
