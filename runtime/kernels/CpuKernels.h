@@ -1,0 +1,36 @@
+//===- CpuKernels.h - kernels written in C++ with intrinsics, per ISA ------*- C++ -*-===//
+//
+// Attention, RoPE and the embedding lookups are plain C++ with SIMD intrinsics: one source
+// (CpuKernelsImpl.inc) compiled twice, by CpuKernels_avx2.cpp (-mavx2 -mfma -mf16c) and
+// CpuKernels_avx512.cpp (+ -mavx512f/bw/dq/vl), into the namespaces below. Same contracts as
+// kernels.h; Kernels.cpp dispatches.
+//
+//===----------------------------------------------------------------------------===//
+#ifndef INFERNO_RUNTIME_KERNELS_CPUKERNELS_H
+#define INFERNO_RUNTIME_KERNELS_CPUKERNELS_H
+
+#include <stdint.h>
+
+#define INFERNO_DECLARE_CPU_KERNELS                                                          \
+  void attention(const float *q, const float *k, const float *v, const int32_t *positions,   \
+                 float *k_cache, float *v_cache, float *out, int64_t m, int64_t heads,        \
+                 int64_t kv_heads, int64_t head_dim, int64_t max_positions);                  \
+  void rope(float *x, const int32_t *positions, const float *inv_freq, int64_t m,            \
+            int64_t heads, int64_t head_dim);                                                 \
+  void embeddingF32(const int32_t *tokens, const float *table, float *y, int64_t m,          \
+                    int64_t hidden);                                                          \
+  void embeddingBf16(const int32_t *tokens, const uint16_t *table, float *y, int64_t m,      \
+                     int64_t hidden);                                                         \
+  void embeddingF16(const int32_t *tokens, const uint16_t *table, float *y, int64_t m,       \
+                    int64_t hidden);
+
+namespace inferno::kernels::avx2 {
+INFERNO_DECLARE_CPU_KERNELS
+}
+namespace inferno::kernels::avx512 {
+INFERNO_DECLARE_CPU_KERNELS
+}
+
+#undef INFERNO_DECLARE_CPU_KERNELS
+
+#endif
