@@ -107,6 +107,10 @@ Value length(const Value &v) {
     return Value::integer(static_cast<int64_t>(v.items().size()));
   case Value::Kind::Dict:
     return Value::integer(static_cast<int64_t>(v.entries().size()));
+  case Value::Kind::Object:
+    if (v.objectData().typeName == "LoopContext")
+      return getAttr(v, "length"); // LoopContext defines __len__
+    [[fallthrough]];
   default:
     fail("object of type '" + describeType(v) + "' has no len()");
   }

@@ -3,6 +3,7 @@
 #include "runtime/chat/ChatTemplate.h"
 
 #include "runtime/chat/Evaluator.h"
+#include "runtime/chat/Folding.h"
 #include "runtime/chat/Parser.h"
 #include "runtime/chat/Scoping.h"
 #include "runtime/chat/TemplateError.h"
@@ -106,6 +107,7 @@ Expected<ChatTemplate> ChatTemplate::fromString(const std::string &source) {
     auto parsed = std::make_shared<Template>();
     parsed->source = source;
     parsed->body = parseTemplate(source);
+    foldConstants(parsed->body); // before scoping: folded-away names are not reads
     parsed->root = analyzeScopes(parsed->body);
     ChatTemplate result;
     result.template_ = std::move(parsed);

@@ -221,6 +221,8 @@ std::vector<int64_t> sliceIndices(int64_t length, const Value &start, const Valu
 Value binaryOp(const std::string &op, const Value &a, const Value &b) {
   if (op == "~")
     return Value::string(toStr(a) + toStr(b));
+  if (op == "%" && a.isString()) // Python formats even with an Undefined operand
+    fail("printf-style string formatting ('...' % value) is not supported");
   if (a.isUndefined() || b.isUndefined())
     fail((a.isUndefined() ? a : b).undefinedHint());
   if (a.isNumber() && b.isNumber())
@@ -243,8 +245,6 @@ Value binaryOp(const std::string &op, const Value &a, const Value &b) {
     if (bSeq && (a.isInt() || a.isBool()))
       return repeat(b, a.asInt());
   }
-  if (op == "%" && a.isString())
-    fail("printf-style string formatting ('...' % value) is not supported");
   unsupportedOperands(op, a, b);
 }
 

@@ -542,11 +542,26 @@ private:
           unexpected("a name or number after '.'");
         }
       } else if (isOp("[")) {
+        // `x[a]`; `x[]` and `x[a, b]` index with a tuple, as in jinja2.
         int line = advance().line;
-        ExprPtr index = parseSubscribed();
-        if (isOp(","))
-          error(current(), "unsupported subscript with several indexes");
-        expectOp("]");
+        std::vector<ExprPtr> indexes;
+        while (!isOp("]")) {
+          if (!indexes.empty())
+            expectOp(",");
+          indexes.push_back(parseSubscribed());
+        }
+        advance();
+        ExprPtr index;
+        if (indexes.size() == 1) {
+          index = std::move(indexes[0]);
+        } else {
+          for (const ExprPtr &part : indexes)
+            if (part->kind == Expr::Kind::Slice)
+              error(current(), "unsupported subscript with several slices");
+          auto tuple = std::make_unique<ListExpr>(true, line);
+          tuple->items = std::move(indexes);
+          index = std::move(tuple);
+        }
         node = std::make_unique<GetItemExpr>(std::move(node), std::move(index), line);
       } else if (isOp("(")) {
         node = parseCall(std::move(node));

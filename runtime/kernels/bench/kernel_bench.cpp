@@ -1,6 +1,7 @@
 //===- kernel_bench.cpp - the kernel performance table of docs/kernels.md ------===//
 //
-// Usage: kernel-bench [--isa avx512|avx2|scalar] [--threads 1,2] [--quick]
+// Usage: kernel-bench [--isa avx512|avx2|scalar] [--threads 1,2] [--only matvec|matmul|small]
+//                     [--quick]
 //
 // For each kernel and thread count: time per call, the achieved rate, and the ceiling measured
 // in this same run, interleaved with the kernel so both see the same machine (this VM's memory
@@ -393,6 +394,7 @@ void benchSmall(int threads, bool quick) {
 int main(int argc, char **argv) {
   std::vector<int> threadCounts{1, 2};
   bool quick = false;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--isa" && i + 1 < argc) {
@@ -412,10 +414,15 @@ int main(int argc, char **argv) {
         threadCounts.push_back(std::atoi(list.substr(p, q - p).c_str()));
         p = q == std::string::npos ? list.size() : q + 1;
       }
+    } else if (a == "--only" && i + 1 < argc) {
+      only = argv[++i];
     } else if (a == "--quick") {
       quick = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--isa avx512|avx2|scalar] [--threads 1,2] [--quick]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--isa avx512|avx2|scalar] [--threads 1,2] "
+                   "[--only matvec|matmul|small] [--quick]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -444,20 +451,24 @@ int main(int argc, char **argv) {
       printRow(Row{"fma-peak", avx512 ? "zmm vfmadd231ps" : "ymm vfmadd231ps", "f32", threads, 0,
                    median(fma), "GFLOP/s", 0, 0});
     }
-    benchMatvec(env, Dt::BF16, 2048, 2048);
-    benchMatvec(env, Dt::BF16, 512, 2048);
-    benchMatvec(env, Dt::BF16, 8192, 2048);
-    benchMatvec(env, Dt::BF16, 2048, 8192);
-    benchMatvec(env, Dt::BF16, 128256, 2048);
-    benchMatvec(env, Dt::F16, 8192, 2048);
-    benchMatvec(env, Dt::F32, 8192, 2048);
-    benchMatmul(env, Dt::BF16, 64, 2048, 2048);
-    benchMatmul(env, Dt::BF16, 64, 8192, 2048);
-    benchMatmul(env, Dt::BF16, 64, 2048, 8192);
-    benchMatmul(env, Dt::F16, 64, 8192, 2048);
-    benchMatmul(env, Dt::F32, 64, 8192, 2048);
-    if (!quick) benchMatmul(env, Dt::BF16, 64, 128256, 2048);
-    benchSmall(threads, quick);
+    if (only.empty() || only == "matvec") {
+      benchMatvec(env, Dt::BF16, 2048, 2048);
+      benchMatvec(env, Dt::BF16, 512, 2048);
+      benchMatvec(env, Dt::BF16, 8192, 2048);
+      benchMatvec(env, Dt::BF16, 2048, 8192);
+      benchMatvec(env, Dt::BF16, 128256, 2048);
+      benchMatvec(env, Dt::F16, 8192, 2048);
+      benchMatvec(env, Dt::F32, 8192, 2048);
+    }
+    if (only.empty() || only == "matmul") {
+      benchMatmul(env, Dt::BF16, 64, 2048, 2048);
+      benchMatmul(env, Dt::BF16, 64, 8192, 2048);
+      benchMatmul(env, Dt::BF16, 64, 2048, 8192);
+      benchMatmul(env, Dt::F16, 64, 8192, 2048);
+      benchMatmul(env, Dt::F32, 64, 8192, 2048);
+      if (!quick) benchMatmul(env, Dt::BF16, 64, 128256, 2048);
+    }
+    if (only.empty() || only == "small") benchSmall(threads, quick);
   }
   return 0;
 }

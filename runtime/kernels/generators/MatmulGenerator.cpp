@@ -32,6 +32,9 @@ public:
   // matmul only: widen each task's weight rows to float32 once, on the stack, instead of at
   // every use (each weight is used by every token tile).
   GeneratorParam<bool> pack_weights{"pack_weights", false};
+  // matvec only: software-prefetch this many vectors ahead along k (0 = none), or, if negative,
+  // the whole next tile of weight rows at the start of each tile.
+  GeneratorParam<int> prefetch{"prefetch", 0};
 
   Input<Buffer<float>> x{"x", 2};  // (k, m)
   Input<Buffer<>> w{"w", 2};       // (k, n); element type from `w.type` (float32 or uint16)
@@ -96,6 +99,8 @@ public:
       tot.update(1).reorder(rt, n, m).unroll(n);
       part.compute_at(y, m).vectorize(l).unroll(n);
       part.update().reorder(l, n, m, rv).vectorize(l).unroll(n);
+      if (int(prefetch) > 0) part.update().prefetch(w, rv, rv, int(prefetch));
+      if (int(prefetch) < 0) y.prefetch(w, no, no, 1);
     }
 
     // Activations and weights are k-contiguous; tell Halide so (it checks).

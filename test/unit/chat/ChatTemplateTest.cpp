@@ -158,6 +158,15 @@ TEST(ChatExpressions, Literals) {
   EXPECT_EQ(render("{{ 1_000 + 1 }} {{ false }} {{ None }}"), "1001 False None");
 }
 
+TEST(ChatExpressions, ConstantFoldingLikeJinja) {
+  // jinja2 evaluates constant expressions at compile time, slicing through getitem (a bad
+  // slice is Undefined there); at render time a bad slice raises.
+  EXPECT_EQ(render("[{{ (1)[1:] }}]"), "[]");
+  EXPECT_EQ(render("[{{ (2 < 1 < n)[1:] }}]", {{"n", 3}}), "[]"); // short-circuit folds
+  EXPECT_EQ(render("{{ n[1:] }}", {{"n", 1}}),
+            "ERROR: chat template line 1: 'int' object is not subscriptable");
+}
+
 TEST(ChatExpressions, ConditionalAndBooleanOperators) {
   EXPECT_EQ(render("{{ 'a' if false }}|{{ 'a' if 0 else 'b' }}|{{ 0 or 'x' }}|{{ 1 and [] }}"),
             "|b|x|[]");
@@ -237,6 +246,31 @@ TEST(ChatLoops, ScopingNeedsNamespaces) {
             "21");
 }
 
+TEST(ChatLoops, ScopesAreDecidedWhenTheTemplateLoads) {
+  // jinja2 decides scopes at compile time: `n` is assigned at the top level, so the top-level
+  // `n` exists (undefined) from the start and hides the render variable inside the loop.
+  EXPECT_EQ(render("{% for i in [1] %}[{{ n }}]{% endfor %}{% set n = 1 %}", {{"n", 3}}), "[]");
+  // Read at the top level first: the render variable is used until the assignment.
+  EXPECT_EQ(render("{{ n }}{% for i in [1] %}{{ n }}{% endfor %}{% set n = 1 %}{{ n }}",
+                   {{"n", 3}}),
+            "331");
+  // Assigned in only some branches: the render variable stays visible.
+  EXPECT_EQ(render("{% for i in [1] %}{{ n }}{% endfor %}{% if false %}{% set n = 5 %}"
+                   "{% else %}{% set n = 6 %}{% endif %}",
+                   {{"n", 3}}),
+            "3");
+}
+
+TEST(ChatLoops, FiltersRunLazily) {
+  // The condition of the next item runs after the body (or when loop.last looks ahead).
+  EXPECT_EQ(render("{% set ns = namespace(go=true) %}{% for x in [1, 2, 3] if ns.go %}{{ x }}"
+                   "{% set ns.go = false %}{% endfor %}"),
+            "1");
+  EXPECT_EQ(render("{% set ns = namespace(go=true) %}{% for x in [1, 2, 3] if ns.go %}{{ x }}"
+                   "{{ loop.last }}{% set ns.go = false %}{% endfor %}"),
+            "1False2True");
+}
+
 TEST(ChatStatements, SetForms) {
   EXPECT_EQ(render("{% set a, b = 1, 2 %}{{ a }}{{ b }}"), "12");
   EXPECT_EQ(render("{% set x %}abc{{ 1 }}{% endset %}[{{ x }}]"), "[abc1]");
@@ -272,12 +306,6 @@ TEST(ChatErrors, UnsupportedConstructsNameTheLine) {
   EXPECT_EQ(render("{{ '%s' % 1 }}"),
             "ERROR: chat template line 1: printf-style string formatting ('...' % value) is not "
             "supported");
-  // jinja2 folds constants through a different path than run-time slicing; refuse instead.
-  EXPECT_EQ(render("{{ (1)[1:] }}"),
-            "ERROR: chat template line 1: slicing a constant that cannot be sliced is not "
-            "supported");
-  EXPECT_EQ(render("{{ n[1:] }}", {{"n", 1}}),
-            "ERROR: chat template line 1: 'int' object is not subscriptable");
   EXPECT_EQ(render("{{ 'ß' | upper }}"),
             "ERROR: chat template line 1: upper on non-ASCII text is not supported (Python "
             "applies Unicode case rules)");
