@@ -27,17 +27,14 @@ namespace {
 /// keyword, no duplicates, no unknown keywords). Missing parameters are nullptr.
 class Bound {
 public:
-  Bound(const std::string &what, const CallArgs &args, std::vector<std::string> params,
-        bool extraPositional = false)
+  Bound(const std::string &what, const CallArgs &args, std::vector<std::string> params)
       : values_(params.size()) {
     size_t n = args.positional.size();
-    if (n > params.size() && !extraPositional)
+    if (n > params.size())
       fail(what + " takes at most " + std::to_string(params.size()) + " argument(s), got " +
            std::to_string(n));
-    for (size_t i = 0; i < n && i < params.size(); ++i)
+    for (size_t i = 0; i < n; ++i)
       values_[i] = args.positional[i];
-    for (size_t i = params.size(); i < n; ++i)
-      extra_.push_back(args.positional[i]);
     for (const auto &[key, value] : args.keyword) {
       size_t i = 0;
       while (i < params.size() && params[i] != key)
@@ -55,12 +52,12 @@ public:
     const Value *v = (*this)[i];
     return v && !v->isNone() ? v : nullptr;
   }
-  const ValueList &extra() const { return extra_; }
 
 private:
   std::vector<std::optional<Value>> values_;
-  ValueList extra_;
 };
+
+void noArguments(const std::string &what, const CallArgs &args) { Bound(what, args, {}); }
 
 void noKeywords(const std::string &what, const CallArgs &args) {
   if (!args.keyword.empty())
@@ -117,9 +114,17 @@ Value length(const Value &v) {
 }
 
 /// make_attrgetter: "a.b.0" looks up a, then b, then index 0, each through getitem.
-Value lookupPath(const Value &item, const Value &attribute) {
+/// `lazy`: the lookup belongs to a generator (map, selectattr, rejectattr), which jinja2 runs
+/// while a loop body may be changing namespaces; reading a namespace there is refused.
+Value lookupPath(const Value &item, const Value &attribute, bool lazy) {
+  auto step = [lazy](const Value &from, const Value &key) {
+    if (lazy && from.isObject() && from.objectData().assignable)
+      fail("reading namespace attributes in map/selectattr/rejectattr is not supported "
+           "(jinja2 reads them lazily)");
+    return getItem(from, key);
+  };
   if (!attribute.isString())
-    return getItem(item, attribute);
+    return step(item, attribute);
   Value current = item;
   std::string path = attribute.asString();
   size_t start = 0;
@@ -127,7 +132,9 @@ Value lookupPath(const Value &item, const Value &attribute) {
     size_t dot = path.find('.', start);
     std::string part = path.substr(start, dot == std::string::npos ? dot : dot - start);
     bool digits = !part.empty() && part.find_first_not_of("0123456789") == std::string::npos;
-    current = getItem(current, digits ? Value::integer(std::stoll(part)) : Value::string(part));
+    if (digits && part.size() > 18)
+      return Value::undefined("index " + part + " is out of range"); // no int64 index this big
+    current = step(current, digits ? Value::integer(std::stoll(part)) : Value::string(part));
     if (dot == std::string::npos)
       return current;
     start = dot + 1;
@@ -159,7 +166,7 @@ Value selectOrReject(const std::string &what, const Value &input, const CallArgs
     testArgs.keyword = args.keyword;
   }
   for (const Value &item : iterate(input)) {
-    Value subject = byAttribute ? lookupPath(item, attribute) : item;
+    Value subject = byAttribute ? lookupPath(item, attribute, true) : item;
     bool result = hasTest ? applyTest(test, subject, testArgs) : truthy(subject);
     if (result == keepWhenTrue)
       out.push_back(item);
@@ -184,7 +191,7 @@ Value mapFilter(const Value &input, const CallArgs &args) {
     if (!attribute)
       fail("map requires a filter argument");
     for (const Value &item : iterate(input)) {
-      Value v = lookupPath(item, *attribute);
+      Value v = lookupPath(item, *attribute, true);
       out.push_back(v.isUndefined() && dflt && !dflt->isNone() ? *dflt : v);
     }
   } else {
@@ -238,7 +245,7 @@ const std::map<std::string, FilterFn> &filterTable() {
   static const std::map<std::string, FilterFn> table = {
       {"abs",
        [](const Value &v, const CallArgs &a) {
-         Bound("abs", a, {});
+         noArguments("abs", a);
          if (!v.isNumber())
            fail("bad operand type for abs(): '" + describeType(v) + "'");
          if (v.isFloat())
@@ -247,30 +254,30 @@ const std::map<std::string, FilterFn> &filterTable() {
        }},
       {"capitalize",
        [](const Value &v, const CallArgs &a) {
-         Bound("capitalize", a, {});
+         noArguments("capitalize", a);
          return Value::string(asciiCase("capitalize", toStr(v), 2));
        }},
       {"count",
        [](const Value &v, const CallArgs &a) {
-         Bound("count", a, {});
+         noArguments("count", a);
          return length(v);
        }},
       {"length",
        [](const Value &v, const CallArgs &a) {
-         Bound("length", a, {});
+         noArguments("length", a);
          return length(v);
        }},
       {"default", defaultFilter},
       {"d", defaultFilter},
       {"first",
        [](const Value &v, const CallArgs &a) {
-         Bound("first", a, {});
+         noArguments("first", a);
          ValueList items = iterate(v);
          return items.empty() ? Value::undefined("No first item, sequence was empty.") : items[0];
        }},
       {"last",
        [](const Value &v, const CallArgs &a) {
-         Bound("last", a, {});
+         noArguments("last", a);
          if (v.isList() && v.flavor() == Value::Flavor::Generator)
            fail("'generator' object is not reversible");
          ValueList items = iterate(v);
@@ -287,13 +294,13 @@ const std::map<std::string, FilterFn> &filterTable() {
            if (!first)
              out += sep;
            first = false;
-           out += toStr(b.given(1) ? lookupPath(item, *b.given(1)) : item);
+           out += toStr(b.given(1) ? lookupPath(item, *b.given(1), false) : item);
          }
          return Value::string(std::move(out));
        }},
       {"items",
        [](const Value &v, const CallArgs &a) {
-         Bound("items", a, {});
+         noArguments("items", a);
          ValueList pairs;
          if (v.isDict()) {
            for (const auto &[key, value] : v.entries())
@@ -305,17 +312,17 @@ const std::map<std::string, FilterFn> &filterTable() {
        }},
       {"list",
        [](const Value &v, const CallArgs &a) {
-         Bound("list", a, {});
+         noArguments("list", a);
          return Value::list(iterate(v));
        }},
       {"lower",
        [](const Value &v, const CallArgs &a) {
-         Bound("lower", a, {});
+         noArguments("lower", a);
          return Value::string(asciiCase("lower", toStr(v), 0));
        }},
       {"upper",
        [](const Value &v, const CallArgs &a) {
-         Bound("upper", a, {});
+         noArguments("upper", a);
          return Value::string(asciiCase("upper", toStr(v), 1));
        }},
       {"map", [](const Value &v, const CallArgs &a) { return mapFilter(v, a); }},
@@ -341,7 +348,7 @@ const std::map<std::string, FilterFn> &filterTable() {
        }},
       {"string",
        [](const Value &v, const CallArgs &a) {
-         Bound("string", a, {});
+         noArguments("string", a);
          return Value::string(toStr(v));
        }},
       {"trim",
@@ -387,7 +394,12 @@ const std::map<std::string, TestFn> &testTable() {
              (v.isObject() && v.objectData().typeName == "LoopContext");
     };
     t["sequence"] = [](const Value &v, const CallArgs &) {
-      // len() and __getitem__ both exist (Undefined has both).
+      // len() and __getitem__ both exist (Undefined has both). A loop object has only len(),
+      // which jinja2 still calls, running the loop filter ahead.
+      if (v.isObject() && v.objectData().typeName == "LoopContext") {
+        getAttr(v, "length");
+        return false;
+      }
       return v.isUndefined() || v.isString() || v.isDict() ||
              (v.isList() && v.flavor() != Value::Flavor::Generator &&
               v.flavor() != Value::Flavor::View);
@@ -480,7 +492,7 @@ Value stringMethod(const std::string &self, const std::string &name, const CallA
     return Value::boolean(false);
   }
   if (name == "upper" || name == "lower") {
-    Bound(what, args, {});
+    noArguments(what, args);
     return Value::string(asciiCase(what, self, name == "upper" ? 1 : 0));
   }
   if (name == "replace") {
@@ -506,7 +518,7 @@ Value dictMethod(const Value &self, const std::string &name, const CallArgs &arg
         return *v;
     return b[1] ? *b[1] : Value::none();
   }
-  Bound(what, args, {});
+  noArguments(what, args);
   ValueList out;
   for (const auto &[key, value] : self.entries()) {
     if (name == "keys")
@@ -613,7 +625,7 @@ bool applyTest(const std::string &name, const Value &input, const CallArgs &args
       "eq", "equalto", "==", "ne", "!=", "lt", "lessthan", "<", "le", "<=", "gt", "greaterthan",
       ">", "ge", ">=", "in", "divisibleby", "sameas"};
   if (!withArguments.count(name))
-    Bound("test '" + name + "'", args, {});
+    noArguments("test '" + name + "'", args);
   return it->second(input, args);
 }
 

@@ -114,6 +114,8 @@ Expected<ChatTemplate> ChatTemplate::fromString(const std::string &source) {
     return result;
   } catch (const TemplateError &error) {
     return makeError(formatTemplateError(error));
+  } catch (const std::exception &e) {
+    return makeError(std::string("chat template: internal error while loading: ") + e.what());
   }
 }
 
@@ -227,6 +229,8 @@ Expected<std::string> ChatTemplate::render(const nlohmann::ordered_json &message
     return makeError(formatTemplateError(error));
   } catch (const std::bad_alloc &) {
     return makeError("chat template: out of memory while rendering");
+  } catch (const std::exception &e) { // a bug here must not take the process down
+    return makeError(std::string("chat template: internal error while rendering: ") + e.what());
   }
 }
 

@@ -60,6 +60,21 @@ Value repeat(const Value &seq, int64_t times) {
   return Value::list(std::move(out), seq.flavor());
 }
 
+/// Whether Python can hash the value (dict keys and `in dict` need it).
+bool isHashable(const Value &v) {
+  if (v.isDict())
+    return false;
+  if (v.isList()) {
+    if (v.flavor() == Value::Flavor::List || v.flavor() == Value::Flavor::View)
+      return false;
+    if (v.flavor() == Value::Flavor::Tuple)
+      for (const Value &item : v.items())
+        if (!isHashable(item))
+          return false;
+  }
+  return true;
+}
+
 bool isPlainSequence(const Value &v) {
   return v.isList() && (v.flavor() == Value::Flavor::List || v.flavor() == Value::Flavor::Tuple);
 }
@@ -274,9 +289,13 @@ bool contains(const Value &container, const Value &needle) {
         return true;
     return false;
   case Value::Kind::Dict:
-    if (needle.isDict() || (needle.isList() && needle.flavor() == Value::Flavor::List))
+    if (!isHashable(needle))
       fail("unhashable type: '" + describeType(needle) + "'");
     return needle.isString() && container.find(needle.asString()) != nullptr;
+  case Value::Kind::Object:
+    if (container.objectData().typeName == "LoopContext")
+      fail("'in' on a LoopContext object is not supported");
+    [[fallthrough]];
   default:
     fail("argument of type '" + describeType(container) + "' is not iterable");
   }

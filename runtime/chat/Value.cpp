@@ -148,6 +148,12 @@ bool truthy(const Value &v) {
   case Value::Kind::Dict:
     return !v.entries().empty();
   case Value::Kind::Object:
+    if (v.objectData().typeName == "LoopContext") {
+      // bool(loop) calls len(loop), which runs a loop filter over all remaining items.
+      auto length = v.objectData().computedAttribute("length");
+      return length && length->asInt() != 0;
+    }
+    return true;
   case Value::Kind::Callable:
     return true;
   }

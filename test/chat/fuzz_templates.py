@@ -164,7 +164,7 @@ def expr(rng, depth=0):
 
 def text(rng):
     pieces = ["", " ", "  ", "\t", "\n", "\n\n", "  \n", "\n  ", "word", " é ", "x\n  ",
-              "\u00a0", "\u3000\n", "a{b", "}", "#"]
+              "\u00a0", "\u3000\n", "a{b", "}", "#", "\r\n", "\r", " \r\n  "]
     return "".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
 
 
@@ -253,7 +253,8 @@ def run_one(args, index):
     source = template(rng)
     folder = os.path.join(args.work, str(index))
     os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "chat_template.jinja"), "w", encoding="utf-8") as f:
+    with open(os.path.join(folder, "chat_template.jinja"), "w", encoding="utf-8",
+              newline="") as f:
         f.write(source)
     cases = [{"messages": c["messages"], "add_generation_prompt": False,
               "variables": {k: v for k, v in c.items() if k != "messages"}} for c in CONTEXTS]

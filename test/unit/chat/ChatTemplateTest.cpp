@@ -269,6 +269,10 @@ TEST(ChatLoops, FiltersRunLazily) {
   EXPECT_EQ(render("{% set ns = namespace(go=true) %}{% for x in [1, 2, 3] if ns.go %}{{ x }}"
                    "{{ loop.last }}{% set ns.go = false %}{% endfor %}"),
             "1False2True");
+  // bool(loop) is len(loop): every remaining item is filtered before the body goes on.
+  EXPECT_EQ(render("{% set ns = namespace(go=true) %}{% for x in [1, 2, 3] if ns.go %}"
+                   "{% if loop %}{% set ns.go = false %}{% endif %}{{ x }}{% endfor %}"),
+            "123");
 }
 
 TEST(ChatStatements, SetForms) {
