@@ -102,11 +102,12 @@ using HalideBinary = int (*)(halide_buffer_t *, halide_buffer_t *, halide_buffer
 enum Format { F32 = 0, BF16 = 1, F16 = 2 };
 
 struct Table {
-  HalideMatmul matmul[3];  // needs m ≥ matmulRowsM and n ≥ matmulRowsN
-  HalideMatmul matvec[3];  // needs n ≥ matvecRowsN
+  HalideMatmul matmul[3];    // needs m ≥ matmulRowsM and n ≥ matmulRowsN
+  HalideMatmul matmulKb[3];  // the same, k blocked: for k ≥ 2 blocks
+  HalideMatmul matvec[3];    // any shape
   HalideNorm rmsNorm[3];
   HalideBinary swiglu, add;
-  int matmulRowsM, matmulRowsN, matvecRowsN;
+  int matmulRowsM, matmulRowsN;
   decltype(&avx2::attention) attention;
   decltype(&avx2::rope) rope;
   decltype(&avx2::embeddingF32) embeddingF32;
@@ -118,13 +119,15 @@ struct Table {
   Table {                                                                                      \
     {inferno_halide_matmul_f32_##isa, inferno_halide_matmul_bf16_##isa,                        \
      inferno_halide_matmul_f16_##isa},                                                         \
+        {inferno_halide_matmul_kb_f32_##isa, inferno_halide_matmul_kb_bf16_##isa,              \
+         inferno_halide_matmul_kb_f16_##isa},                                                  \
         {inferno_halide_matvec_f32_##isa, inferno_halide_matvec_bf16_##isa,                    \
          inferno_halide_matvec_f16_##isa},                                                     \
         {inferno_halide_rms_norm_f32_##isa, inferno_halide_rms_norm_bf16_##isa,                \
          inferno_halide_rms_norm_f16_##isa},                                                   \
-        inferno_halide_swiglu_##isa, inferno_halide_add_##isa,                                 \
-        INFERNO_MATMUL_ROWS_M_##isa, INFERNO_MATMUL_ROWS_N_##isa, INFERNO_MATVEC_ROWS_N_##isa, \
-        isa::attention, isa::rope, isa::embeddingF32, isa::embeddingBf16, isa::embeddingF16    \
+        inferno_halide_swiglu_##isa, inferno_halide_add_##isa, INFERNO_MATMUL_ROWS_M_##isa,    \
+        INFERNO_MATMUL_ROWS_N_##isa, isa::attention, isa::rope, isa::embeddingF32,             \
+        isa::embeddingBf16, isa::embeddingF16                                                  \
   }
 
 const Table kAvx2 = INFERNO_TABLE(avx2);
@@ -219,19 +222,19 @@ void matmul(Format format, const float *x, const void *w, float *y, int64_t m, i
   }
   const Table *t = table(current());
   if (t && fitsInt32(k, n) && fitsInt32(m)) {
-    HalideMatmul fn = nullptr;
+    // Tokens in register tiles when there are enough of them (prefill), k-blocked once the
+    // activations no longer fit L2 comfortably; else one weight row at a time (decode).
+    HalideMatmul fn = t->matvec[format];
     if (m >= t->matmulRowsM && n >= t->matmulRowsN)
-      fn = t->matmul[format];
-    else if (n >= t->matvecRowsN)
-      fn = t->matvec[format];
-    if (fn) {
+      fn = k >= 2 * INFERNO_MATMUL_K_BLOCK ? t->matmulKb[format] : t->matmul[format];
+    {
       Buffer bx = f32(x, k, m), by = f32(y, n, m);
       Buffer bw = format == F32 ? f32(static_cast<const float *>(w), k, n)
                                 : u16(static_cast<const uint16_t *>(w), k, n);
       if (!halideFailed(fn(&bx, &bw, &by), name)) return;
     }
   }
-  ref(x, w, y, m, n, k);  // scalar ISA, tiny n, or a failure reported above
+  ref(x, w, y, m, n, k);  // scalar ISA, or a failure reported above
 }
 
 template <typename WT>

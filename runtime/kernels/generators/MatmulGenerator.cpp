@@ -2,18 +2,21 @@
 //
 // Both operands are k-contiguous, so the kernels use the "dot product" form: each (row of x,
 // row of W) pair accumulates a vector of `lanes` partial sums along k, and a register tile of
-// rows_m × rows_n such vectors is reduced horizontally at the end. The weights are converted to
-// float32 as they are loaded (bf16: shift left by 16; f16: vcvtph2ps), so every product is an
-// exact float32 FMA of the converted weight and the float32 activation; no weight packing and no
-// rounding of activations.
+// rows_m × rows_n such vectors is reduced horizontally at the end. The weights are widened to
+// float32 exactly (bf16: shift left by 16; f16: Common.h's bit trick) as they are loaded, or,
+// with pack_weights, once per task; every product is a float32 FMA of the widened weight and
+// the float32 activation: activations are never rounded.
 //
-// Two schedules:
-//   matvec  any m ≥ 1, n ≥ rows_n: for each tile of rows_n weight rows, loop over the m tokens
-//           (the tile stays in L1, so the weights are read from memory once per call). Decode.
+// Schedules (docs/kernels.md has the measurements behind the choices):
+//   matvec  any shape: `rows_n` weight rows (1 in the build) through `vectors` accumulator
+//           vectors each, looping over the m tokens while the rows are in L1, so the weights
+//           are read from memory once per call. Decode.
 //   matmul  m ≥ rows_m, n ≥ rows_n: rows_m × rows_n register tiles, tokens inner so a weight
-//           tile is reused from L1 across all of x. Prefill.
-// Tiles at the upper edges shift inwards (recomputing a few outputs), so no tile has a tail;
-// the C++ dispatcher only calls a schedule whose minimum sizes are met.
+//           tile is reused from L1 across all of x. Prefill. With k_block, k is blocked and each
+//           task keeps all its tokens' partial sums in a stack buffer, so a block of x stays in
+//           L2 for long k.
+// Output tiles at the upper edges shift inwards (recomputing a few outputs), so no tile has a
+// tail; the C++ dispatcher only calls a schedule whose minimum sizes are met.
 #include "Common.h"
 
 namespace {
@@ -24,6 +27,10 @@ using namespace inferno_gen;
 class Matmul : public Generator<Matmul> {
 public:
   GeneratorParam<std::string> schedule{"schedule", "matmul"};  // matmul | matvec
+  // matmul only: block k by this many elements (0 = no blocking): each task keeps its partial
+  // sums for all tokens in a stack buffer and sweeps all token tiles per k block, so the
+  // activations' k block stays in L2 when x is larger than L2 (long k).
+  GeneratorParam<int> k_block{"k_block", 0};
   GeneratorParam<int> rows_m{"rows_m", 4};
   GeneratorParam<int> rows_n{"rows_n", 6};
   GeneratorParam<int> vectors{"vectors", 1};  // accumulator vectors per (token, weight row)
@@ -32,8 +39,9 @@ public:
   // matmul only: widen each task's weight rows to float32 once, on the stack, instead of at
   // every use (each weight is used by every token tile).
   GeneratorParam<bool> pack_weights{"pack_weights", false};
-  // matvec only: software-prefetch this many vectors ahead along k (0 = none), or, if negative,
-  // the whole next tile of weight rows at the start of each tile.
+  // matvec only: software prefetch of the weights this many loop iterations ahead (0 = none).
+  // Non-faulting, so near a row's end it reaches into the next row, which is where the next
+  // loads go (rows are contiguous).
   GeneratorParam<int> prefetch{"prefetch", 0};
 
   Input<Buffer<float>> x{"x", 2};  // (k, m)
@@ -53,17 +61,29 @@ public:
     RDom rv(0, K / VL, "rv");
     Func part("part");
     part(l, n, m) = 0.f;
-    part(l, n, m) += wf(rv * VL + l, n) * x(rv * VL + l, m);
+    // The activations, through a Func: the k-blocked schedule copies them with the token index
+    // clamped, since it rounds the token loop up to whole tiles (the extra rows repeat the last
+    // token and are never stored); otherwise this is inlined.
+    Func xs("xs");
+    const bool kBlocked = std::string(schedule) == "matmul" && int(k_block) > 0;
+    xs(k, m) = kBlocked ? x(k, clamp(m, 0, x.dim(1).extent() - 1)) : x(k, m);
+    part(l, n, m) += wf(rv * VL + l, n) * xs(rv * VL + l, m);
 
-    // The lanes' horizontal sum and the k tail (< lanes terms) are strict float32 (no
-    // reassociation, no contraction): tiles at the edges shift inwards, so an output may be
-    // computed by two tiles at different unrolled positions, and both must produce the same bits
-    // whichever store lands last (results never depend on the thread count or on timing).
-    RDom rl(0, VL, "rl");
+    // The lanes' horizontal sum (a fixed tree: lane l + lane l + lanes/2, halving, so six
+    // levels instead of 64 dependent adds for 64 lanes) and the k tail (< lanes terms) are strict
+    // float32 (no reassociation, no contraction): tiles at the edges shift inwards, so an output
+    // may be computed by two tiles at different unrolled positions, and both must produce the
+    // same bits whichever store lands last (results never depend on the thread count or timing).
+    std::vector<Expr> lanes;
+    for (int i = 0; i < VL; ++i) lanes.push_back(part(i, n, m));
+    while (lanes.size() > 1) {
+      const size_t half = lanes.size() / 2;
+      for (size_t i = 0; i < half; ++i) lanes[i] = strict_float(lanes[i] + lanes[i + half]);
+      lanes.resize(half);
+    }
     RDom rt(Kv, K - Kv, "rt");
     Func tot("tot");
-    tot(n, m) = 0.f;
-    tot(n, m) = strict_float(tot(n, m) + part(rl, n, m));
+    tot(n, m) = lanes[0];
     tot(n, m) = strict_float(tot(n, m) + wf(rt, n) * x(rt, m));
     y(n, m) = tot(n, m);
 
@@ -81,10 +101,23 @@ public:
       else
         y.parallel(no);
       tot.compute_at(y, mo).unroll(n).unroll(m);
-      tot.update(0).reorder(rl, n, m).unroll(rl).unroll(n).unroll(m);
-      tot.update(1).reorder(rt, n, m).unroll(n).unroll(m);
-      part.compute_at(y, mo).vectorize(l).unroll(n).unroll(m);
-      part.update().reorder(l, n, m, rv).vectorize(l).unroll(n).unroll(m);
+      tot.update(0).reorder(rt, n, m).unroll(n).unroll(m);
+      if (kBlocked) {
+        RVar rvo("rvo"), rvi("rvi");
+        Var pmo("pmo"), pmi("pmi");
+        xs.compute_root().vectorize(k, VL, TailStrategy::GuardWithIf).parallel(m);
+        part.compute_at(y, no).store_in(MemoryType::Stack).vectorize(l).unroll(n);
+        part.update()
+            .split(rv, rvo, rvi, int(k_block) / VL, TailStrategy::GuardWithIf)
+            .split(m, pmo, pmi, RM, TailStrategy::RoundUp)
+            .reorder(l, n, pmi, rvi, pmo, rvo)
+            .vectorize(l)
+            .unroll(n)
+            .unroll(pmi);
+      } else {
+        part.compute_at(y, mo).vectorize(l).unroll(n).unroll(m);
+        part.update().reorder(l, n, m, rv).vectorize(l).unroll(n).unroll(m);
+      }
       if (pack_weights && std::string(format) != "f32") {
         wf.compute_at(y, no).store_in(MemoryType::Stack).vectorize(k, VL, TailStrategy::GuardWithIf);
       }
@@ -95,12 +128,11 @@ public:
       else
         y.parallel(no);
       tot.compute_at(y, m).unroll(n);
-      tot.update(0).reorder(rl, n, m).unroll(rl).unroll(n);
-      tot.update(1).reorder(rt, n, m).unroll(n);
+      tot.update(0).reorder(rt, n, m).unroll(n);
       part.compute_at(y, m).vectorize(l).unroll(n);
       part.update().reorder(l, n, m, rv).vectorize(l).unroll(n);
-      if (int(prefetch) > 0) part.update().prefetch(w, rv, rv, int(prefetch));
-      if (int(prefetch) < 0) y.prefetch(w, no, no, 1);
+      if (int(prefetch) > 0)
+        part.update().prefetch(w, rv, rv, int(prefetch), PrefetchBoundStrategy::NonFaulting);
     }
 
     // Activations and weights are k-contiguous; tell Halide so (it checks).

@@ -90,10 +90,12 @@ void checkMatmul(Dtype dtype, const Case &c, uint32_t seed) {
 // m: decode (1), small batches (3), prefill (64, 65: one past a tile multiple). n and k: not
 // multiples of any tile or vector width (172, 2072 = 2048 + 24, primes), and tiny ones that take
 // the fallback paths (n < the matvec tile, k < one vector).
+// k ≥ 4096 with m ≥ 4 takes the k-blocked matmul (blocks of 2048, plus a partial block).
 const Case kCases[] = {
     {1, 172, 2072}, {3, 172, 2072}, {64, 172, 2072}, {65, 172, 2072}, {1, 2048, 64},
     {64, 96, 2048}, {65, 517, 172},  {2, 7, 13},     {1, 1, 1},       {5, 3, 40},
     {4, 6, 16},     {3, 4, 8},       {7, 1031, 31},  {66, 13, 1000},  {1, 5, 4099},
+    {65, 37, 4099}, {4, 7, 8192},    {6, 20, 5000},
 };
 
 class MatmulTest : public testing::TestWithParam<Dtype> {};
@@ -131,30 +133,33 @@ INSTANTIATE_TEST_SUITE_P(Dtypes, MatmulTest, testing::Values(Dtype::F32, Dtype::
 // in a fixed order, and an output that two edge tiles both compute comes out bit-identical from
 // each, whichever store lands last. Repeated runs at each count must agree bit for bit.
 TEST(MatmulThreads, ResultIndependentOfThreadCountAndTiming) {
-  const int64_t m = 65, n = 517, k = 300;
-  const auto x = randomFloats(m * k, 7);
-  const auto wf = randomFloats(n * k, 8);
-  const auto wb = toBf16(wf), wh = toF16(wf);
   const int32_t saved = inferno_get_num_threads();
-  forEachIsa([&](Isa) {
-    for (int64_t mm : {int64_t(1), int64_t(3), m}) {
-      std::vector<float> first[3];
-      for (int32_t threads : {1, 2, 3, 5}) {
-        inferno_set_num_threads(threads);
-        for (int rep = 0; rep < 3; ++rep) {
-          std::vector<float> y[3] = {std::vector<float>(mm * n), std::vector<float>(mm * n),
-                                     std::vector<float>(mm * n)};
-          inferno_matmul_f32(x.data(), wf.data(), y[0].data(), mm, n, k);
-          inferno_matmul_bf16(x.data(), wb.data(), y[1].data(), mm, n, k);
-          inferno_matmul_f16(x.data(), wh.data(), y[2].data(), mm, n, k);
-          for (int d = 0; d < 3; ++d) {
-            if (first[d].empty()) first[d] = y[d];
-            else ASSERT_EQ(y[d], first[d]) << "dtype " << d << " m=" << mm << " threads=" << threads;
+  for (int64_t k : {int64_t(300), int64_t(4100)}) {  // plain and k-blocked matmul
+    const int64_t m = 65, n = k > 1000 ? 61 : 517;
+    const auto x = randomFloats(m * k, 7);
+    const auto wf = randomFloats(n * k, 8);
+    const auto wb = toBf16(wf), wh = toF16(wf);
+    forEachIsa([&](Isa) {
+      for (int64_t mm : {int64_t(1), int64_t(3), m}) {
+        std::vector<float> first[3];
+        for (int32_t threads : {1, 2, 3, 5}) {
+          inferno_set_num_threads(threads);
+          for (int rep = 0; rep < 3; ++rep) {
+            std::vector<float> y[3] = {std::vector<float>(mm * n), std::vector<float>(mm * n),
+                                       std::vector<float>(mm * n)};
+            inferno_matmul_f32(x.data(), wf.data(), y[0].data(), mm, n, k);
+            inferno_matmul_bf16(x.data(), wb.data(), y[1].data(), mm, n, k);
+            inferno_matmul_f16(x.data(), wh.data(), y[2].data(), mm, n, k);
+            for (int d = 0; d < 3; ++d) {
+              if (first[d].empty()) first[d] = y[d];
+              else ASSERT_EQ(y[d], first[d]) << "dtype " << d << " m=" << mm << " k=" << k
+                                             << " threads=" << threads;
+            }
           }
         }
       }
-    }
-  });
+    });
+  }
   inferno_set_num_threads(saved);
 }
 
