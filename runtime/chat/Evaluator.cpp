@@ -353,20 +353,7 @@ private:
       Value left = eval(*e.first);
       for (const auto &[op, rightExpr] : e.rest) {
         Value right = eval(*rightExpr);
-        bool ok;
-        if (op == "==")
-          ok = equals(left, right);
-        else if (op == "!=")
-          ok = !equals(left, right);
-        else if (op == "in")
-          ok = contains(right, left);
-        else if (op == "notin")
-          ok = !contains(right, left);
-        else {
-          int c = compare(left, right);
-          ok = op == "<" ? c < 0 : op == "<=" ? c <= 0 : op == ">" ? c > 0 : c >= 0;
-        }
-        if (!ok)
+        if (!compareOp(op, left, right))
           return Value::boolean(false);
         left = std::move(right);
       }

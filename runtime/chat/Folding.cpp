@@ -120,20 +120,7 @@ Value constantInner(const Expr &expr) {
     Value left = constant(*e.first);
     for (const auto &[op, rightExpr] : e.rest) {
       Value right = constant(*rightExpr);
-      bool ok;
-      if (op == "==")
-        ok = equals(left, right);
-      else if (op == "!=")
-        ok = !equals(left, right);
-      else if (op == "in")
-        ok = contains(right, left);
-      else if (op == "notin")
-        ok = !contains(right, left);
-      else {
-        int c = compare(left, right);
-        ok = op == "<" ? c < 0 : op == "<=" ? c <= 0 : op == ">" ? c > 0 : c >= 0;
-      }
-      if (!ok)
+      if (!compareOp(op, left, right))
         return Value::boolean(false);
       left = std::move(right);
     }

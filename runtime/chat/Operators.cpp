@@ -275,6 +275,19 @@ Value unaryOp(const std::string &op, const Value &a) {
   return Value::integer(checkedSub(0, a.asInt()));
 }
 
+bool compareOp(const std::string &op, const Value &left, const Value &right) {
+  if (op == "==")
+    return equals(left, right);
+  if (op == "!=")
+    return !equals(left, right);
+  if (op == "in")
+    return contains(right, left);
+  if (op == "notin")
+    return !contains(right, left);
+  int c = compare(left, right);
+  return op == "<" ? c < 0 : op == "<=" ? c <= 0 : op == ">" ? c > 0 : c >= 0;
+}
+
 bool contains(const Value &container, const Value &needle) {
   switch (container.kind()) {
   case Value::Kind::Undefined:

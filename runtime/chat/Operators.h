@@ -23,6 +23,8 @@ Value binaryOp(const std::string &op, const Value &a, const Value &b);
 Value unaryOp(const std::string &op, const Value &a);
 /// Python's `needle in container`.
 bool contains(const Value &container, const Value &needle);
+/// One link of a comparison chain: == != < <= > >= in notin.
+bool compareOp(const std::string &op, const Value &left, const Value &right);
 /// Jinja's environment.getattr: `obj.name`.
 Value getAttr(const Value &obj, const std::string &name);
 /// Jinja's environment.getitem: `obj[key]` (falls back to attributes for string keys).

@@ -37,24 +37,6 @@ std::u32string decodeUtf8(const std::string &text) {
   return out;
 }
 
-void appendUtf8(std::string &out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 std::string encodeUtf8(const std::u32string &text) {
   std::string out;
   out.reserve(text.size());
@@ -290,18 +272,6 @@ std::string pyStrReprAscii(const std::string &text) {
   return out + quote;
 }
 
-namespace {
-int hexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-} // namespace
-
 std::optional<std::string> decodeStringLiteral(const std::string &body, std::string &error) {
   // Jinja runs `body.encode("ascii", "backslashreplace").decode("unicode-escape")`: first every
   // non-ASCII code point becomes \xhh, \uhhhh or \Uhhhhhhhh, then escapes are decoded. Doing
@@ -377,7 +347,7 @@ std::optional<std::string> decodeStringLiteral(const std::string &body, std::str
       size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
       uint32_t cp = 0;
       for (size_t k = 0; k < digits; ++k) {
-        int h = i + 1 + k < ascii.size() ? hexValue(ascii[i + 1 + k]) : -1;
+        int h = i + 1 + k < ascii.size() ? hexDigitValue(ascii[i + 1 + k]) : -1;
         if (h < 0) {
           error = std::string("truncated \\") + e + " escape in a string literal";
           return std::nullopt;

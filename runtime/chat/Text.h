@@ -15,12 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "runtime/support/Utf8.h"
+
 namespace inferno::rt::chat {
 
 /// Code points of valid UTF-8 (the lexer and JSON reader only admit valid UTF-8).
 std::u32string decodeUtf8(const std::string &text);
 std::string encodeUtf8(const std::u32string &text);
-void appendUtf8(std::string &out, char32_t cp);
+using inferno::rt::appendUtf8;
 /// Whether `text` is well-formed UTF-8 without surrogates.
 bool isValidUtf8(const std::string &text);
 /// len() of a Python str.

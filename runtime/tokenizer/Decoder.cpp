@@ -10,16 +10,6 @@ namespace inferno::rt::tok {
 
 namespace {
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /// The bytes the ByteLevel decoder makes of one token: its alphabet characters mapped back,
 /// or, when any character is outside the alphabet (an added token such as "<｜User｜>"), the
 /// token's own UTF-8 bytes.
@@ -276,8 +266,8 @@ bool parseByteFallbackToken(std::string_view token, unsigned char &byte) {
   if (token.size() != 6 || token.substr(0, 3) != "<0x" || token[5] != '>')
     return false;
   // Rust's u8::from_str_radix, which Hugging Face uses, also takes a leading '+'.
-  int hi = token[3] == '+' ? 0 : hexValue(token[3]);
-  int lo = hexValue(token[4]);
+  int hi = token[3] == '+' ? 0 : hexDigitValue(token[3]);
+  int lo = hexDigitValue(token[4]);
   if (hi < 0 || lo < 0)
     return false;
   byte = static_cast<unsigned char>(hi * 16 + lo);

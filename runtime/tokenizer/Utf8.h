@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/support/Utf8.h"
+
 namespace inferno::rt::tok {
 
 /// What starts at a position of a byte string.
@@ -47,8 +49,7 @@ void appendLossyUtf8(std::string &out, std::string_view s);
 /// still complete (0 to 3). A streaming decoder must hold those back.
 size_t incompleteUtf8Suffix(std::string_view s);
 
-/// Appends the UTF-8 encoding of code point `cp` (assumed to be a Unicode scalar value).
-void appendUtf8(std::string &out, uint32_t cp);
+using inferno::rt::appendUtf8;
 
 /// Length in bytes of the (valid) character that starts with lead byte `lead`.
 inline size_t utf8CharLength(unsigned char lead) {
