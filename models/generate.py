@@ -436,7 +436,23 @@ def generate(args, cfg, out_dir):
     writer = Writer(args.seed, dtype, elem, args.sparse, args.tensor_order == "sorted")
     writer.weight_shapes = {name: shape for name, shape, init in specs if init == "qweight"}
     with writer.pool:
-        if args.shards == 1:
+        if args.index:
+            # A real checkpoint's layout: its shard names and which tensor each one holds.
+            with open(args.index) as f:
+                weight_map = json.load(f)["weight_map"]
+            names = {name for name, _, _ in specs}
+            if set(weight_map) != names:
+                extra, missing = set(weight_map) - names, names - set(weight_map)
+                die(f"--index {args.index}: its tensors differ from this config's "
+                    f"({len(extra)} not in the config, {len(missing)} not in the index)")
+            for fn in sorted(set(weight_map.values())):
+                writer.write(os.path.join(out_dir, fn),
+                             [sp for sp in specs if weight_map[sp[0]] == fn])
+            with open(os.path.join(out_dir, "model.safetensors.index.json"), "w") as f:
+                json.dump({"metadata": {"total_size": sum(sizes)}, "weight_map": weight_map},
+                          f, indent=2)
+                f.write("\n")
+        elif args.shards == 1:
             writer.write(os.path.join(out_dir, "model.safetensors"), specs)
         else:
             firsts = split_shards(sizes, args.shards) + [len(specs)]
@@ -465,6 +481,8 @@ def main():
                     help="tiny: same structure (layers, GQA ratio, tying, RoPE, ids), hidden 64")
     ap.add_argument("--dtype", choices=sorted(DTYPES), help="default: the config's torch_dtype")
     ap.add_argument("--shards", type=int, default=1, help="more than 1: sharded with an index")
+    ap.add_argument("--index", help="a real model.safetensors.index.json: lay the shards out as "
+                                    "it does (file names, which tensor goes where)")
     ap.add_argument("--shard-digits-total", type=int, choices=[5, 6], default=5,
                     help="digits of the total in shard names (6: model-00001-of-000017)")
     ap.add_argument("--seed", type=int, default=0)
@@ -525,7 +543,8 @@ def main():
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    files = args.shards
+    files = len(set(json.load(open(args.index))["weight_map"].values())) if args.index \
+        else args.shards
     print(f"generate.py: {count} tensors, {params:,} parameters, {nbytes:,} bytes of "
           f"{cfg['torch_dtype']} in {files} safetensors file{'s' * (files > 1)}"
           f"{' (sparse)' if args.sparse else ''} -> {args.output}", file=sys.stderr)
