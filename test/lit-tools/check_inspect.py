@@ -186,6 +186,8 @@ def main():
     expect("memory.fits", mem["fits"], mem["total_bytes"] <= mem["capacity_bytes"])
     if not mem["fits"] and not mem["suggestions"]:
         bad.append("memory: does not fit but suggests nothing")
+    expect("memory.suggestion", mem["suggestion"],
+           "; ".join(mem["suggestions"]) if mem["suggestions"] else None)
 
     errors = [p for p in rep["problems"] if p["severity"] == "error"]
     expect("usable", rep["usable"], not errors)

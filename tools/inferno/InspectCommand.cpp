@@ -10,6 +10,7 @@
 #include "compiler/frontend/Inspect.h"
 #include "tools/inferno/Command.h"
 
+#include "absl/strings/str_join.h"
 #include "llvm/Support/Format.h"
 
 #include <nlohmann/json.hpp>
@@ -200,6 +201,9 @@ json reportJson(const InspectReport &r) {
                  {"capacity_bytes", m.capacityBytes},
                  {"capacity_source", m.capacitySource},
                  {"fits", m.fits},
+                 {"suggestion", m.suggestions.empty()
+                                    ? json(nullptr)
+                                    : json(absl::StrJoin(m.suggestions, "; "))},
                  {"suggestions", m.suggestions}};
   json problems = json::array();
   for (const ManifestProblem &p : r.problems)
