@@ -13,6 +13,7 @@ Examples:
   models/generate.py -o /tmp/m --preset deepseek-r1-distill-llama-70b --shards 17 \\
       --shard-digits-total 6 --sparse                          # 141 GB of holes, instant
   models/generate.py -o /tmp/m --config path/to/config.json --scale tiny
+  models/generate.py -o /tmp/m --preset llama-3.2-1b --quantize w8a8 --sparse
 
 Only the Python standard library and numpy are used; safetensors is written by hand.
 """
@@ -76,6 +77,23 @@ PRESETS = {
         bos_token_id=1, eos_token_id=2, gen_eos=2, torch_dtype="float32"),
 }
 
+# compressed-tensors W8A8 int8, as llm-compressor writes it: int8 weights with per-channel
+# scales, int8 activations quantized per token at run time; lm_head left dense.
+W8A8_CONFIG = {
+    "config_groups": {"group_0": {
+        "input_activations": {"actorder": None, "block_structure": None, "dynamic": True,
+                              "group_size": None, "num_bits": 8, "observer": "memoryless",
+                              "observer_kwargs": {}, "strategy": "token", "symmetric": True,
+                              "type": "int"},
+        "output_activations": None, "targets": ["Linear"],
+        "weights": {"actorder": None, "block_structure": None, "dynamic": False,
+                    "group_size": None, "num_bits": 8, "observer": "minmax",
+                    "observer_kwargs": {}, "strategy": "channel", "symmetric": True,
+                    "type": "int"}}},
+    "format": "int-quantized", "global_compression_ratio": 1.2, "ignore": ["lm_head"],
+    "kv_cache_scheme": None, "quant_method": "compressed-tensors",
+    "quantization_status": "compressed"}
+
 # dtype flag -> (safetensors dtype, config torch_dtype, bytes per element)
 DTYPES = {"f32": ("F32", "float32", 4), "bf16": ("BF16", "bfloat16", 2),
           "f16": ("F16", "float16", 2)}
@@ -109,6 +127,17 @@ def read_source_config(path):
     cfg["eos_token_id"] = src.get("eos_token_id", 2)
     cfg["torch_dtype"] = src.get("torch_dtype") or src.get("dtype") or "bfloat16"
     cfg["gen_eos"] = cfg["eos_token_id"]
+    quant = src.get("quantization_config")
+    if quant is not None:
+        groups = list((quant.get("config_groups") or {}).values())
+        weights = (groups[0].get("weights") or {}) if groups else {}
+        if (quant.get("quant_method") != "compressed-tensors" or len(groups) != 1
+                or weights.get("num_bits") != 8 or weights.get("type") != "int"
+                or weights.get("strategy") != "channel"):
+            die(f"{path}: only compressed-tensors int8 per-channel (w8a8) checkpoints can be "
+                "generated")
+        cfg["quantize"] = "w8a8"
+        cfg["quantization_config"] = quant
     gen_path = os.path.join(os.path.dirname(path), "generation_config.json")
     if os.path.exists(gen_path):
         with open(gen_path) as f:
@@ -226,11 +255,15 @@ def config_json(cfg):
         out["head_dim"] = cfg["head_dim"]
     out.update(architectures=["LlamaForCausalLM"], model_type="llama", hidden_act="silu",
                attention_bias=False, mlp_bias=False)
+    if cfg.get("quantize") == "w8a8":
+        out["quantization_config"] = cfg.get("quantization_config", W8A8_CONFIG)
     return out
 
 
 def tensor_specs(cfg):
-    """[(name, shape, init)] in file order; init is 'embed', 'linear' or 'norm'."""
+    """[(name, shape, init)] in file order; init is 'embed', 'linear' or 'norm', and with
+    quantization 'qweight' (int8 [out, in]) followed by 'qscale' ([out, 1], its per-channel
+    scales) for every linear but lm_head (the only module the generated configs ignore)."""
     h, ffn, vocab = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
     hd = cfg.get("head_dim", h // cfg["num_attention_heads"])
     q, kv = cfg["num_attention_heads"] * hd, cfg["num_key_value_heads"] * hd
@@ -249,7 +282,19 @@ def tensor_specs(cfg):
     specs.append(("model.norm.weight", (h,), "norm"))
     if not cfg["tie_word_embeddings"]:
         specs.append(("lm_head.weight", (vocab, h), "linear"))
+    if cfg.get("quantize") == "w8a8":
+        quantized = []
+        for name, shape, init in specs:
+            if init == "linear" and name != "lm_head.weight":
+                quantized += [(name, shape, "qweight"), (name + "_scale", (shape[0], 1), "qscale")]
+            else:
+                quantized.append((name, shape, init))
+        specs = quantized
     return specs
+
+
+def elem_size(init, elem):
+    return 1 if init == "qweight" else elem
 
 
 def split_shards(sizes, n):
@@ -286,6 +331,13 @@ def to_dtype(a, dtype):
 def make_chunk(seed, name, shape, init, row0, rows, dtype):
     # Seeded per (tensor name, chunk): values do not depend on dtype, sharding, thread count or
     # on which other tensors exist, and chunks can be generated in parallel.
+    if init in ("qweight", "qscale"):
+        # Symmetric per-channel int8 of the dense weight: scale = absmax / 127, q = round(w / s).
+        w = make_chunk(seed, name, shape, "linear", row0, rows, "F32")
+        scale = np.maximum(np.abs(w).max(axis=1, keepdims=True), np.float32(1e-8)) / np.float32(127)
+        if init == "qscale":
+            return to_dtype(np.ascontiguousarray(scale, dtype=np.float32), dtype)
+        return np.clip(np.rint(w / scale), -128, 127).astype(np.int8)
     rng = np.random.default_rng([seed, zlib.crc32(name.encode()), row0])
     cols = shape[1] if len(shape) == 2 else shape[0]
     a = rng.standard_normal((rows, cols) if len(shape) == 2 else (cols,), dtype=np.float32)
@@ -308,16 +360,17 @@ class Writer:
     def __init__(self, seed, dtype, elem, sparse, sort):
         self.seed, self.dtype, self.elem, self.sparse, self.sort = seed, dtype, elem, sparse, sort
         self.workers = min(8, os.cpu_count() or 1)
+        self.weight_shapes = {}  # quantized weight -> shape, for generating its scales
         self.pool = ThreadPoolExecutor(max_workers=self.workers)
 
     def write(self, path, specs):
         if self.sort:  # as safetensors' own writer lays files out: by name, so layers.10 < layers.2
             specs = sorted(specs)
         header, off = {"__metadata__": {"format": "pt"}}, 0
-        for name, shape, _ in specs:
-            n = int(np.prod(shape)) * self.elem
-            header[name] = {"dtype": self.dtype, "shape": list(shape),
-                            "data_offsets": [off, off + n]}
+        for name, shape, init in specs:
+            n = int(np.prod(shape)) * elem_size(init, self.elem)
+            header[name] = {"dtype": "I8" if init == "qweight" else self.dtype,
+                            "shape": list(shape), "data_offsets": [off, off + n]}
             off += n
         text = json.dumps(header, separators=(",", ":")).encode()
         text += b" " * (-(8 + len(text)) % 8)  # data starts 8-byte aligned, as HF writes it
@@ -332,6 +385,8 @@ class Writer:
     def _write_data(self, f, specs):
         jobs = []
         for name, shape, init in specs:
+            if init == "qscale":  # scales of the weight named without "_scale", chunked as it is
+                name, shape = name[:-len("_scale")], self.weight_shapes[name[:-len("_scale")]]
             rows = shape[0] if len(shape) == 2 else 1
             step = max(1, CHUNK_ELEMS // shape[-1]) if len(shape) == 2 else 1
             for row0 in range(0, rows, step):
@@ -366,7 +421,7 @@ def check_tokenizer(path, vocab):
 def generate(args, cfg, out_dir):
     dtype, _, elem = DTYPES[TORCH_TO_FLAG[cfg["torch_dtype"]]]
     specs = tensor_specs(cfg)
-    sizes = [int(np.prod(s)) * elem for _, s, _ in specs]
+    sizes = [int(np.prod(s)) * elem_size(init, elem) for _, s, init in specs]
     write_json(os.path.join(out_dir, "config.json"), config_json(cfg))
     write_json(os.path.join(out_dir, "generation_config.json"),
                {"bos_token_id": cfg["bos_token_id"], "eos_token_id": cfg["gen_eos"]})
@@ -379,8 +434,25 @@ def generate(args, cfg, out_dir):
         check_tokenizer(os.path.join(out_dir, "tokenizer.json"), cfg["vocab_size"])
 
     writer = Writer(args.seed, dtype, elem, args.sparse, args.tensor_order == "sorted")
+    writer.weight_shapes = {name: shape for name, shape, init in specs if init == "qweight"}
     with writer.pool:
-        if args.shards == 1:
+        if args.index:
+            # A real checkpoint's layout: its shard names and which tensor each one holds.
+            with open(args.index) as f:
+                weight_map = json.load(f)["weight_map"]
+            names = {name for name, _, _ in specs}
+            if set(weight_map) != names:
+                extra, missing = set(weight_map) - names, names - set(weight_map)
+                die(f"--index {args.index}: its tensors differ from this config's "
+                    f"({len(extra)} not in the config, {len(missing)} not in the index)")
+            for fn in sorted(set(weight_map.values())):
+                writer.write(os.path.join(out_dir, fn),
+                             [sp for sp in specs if weight_map[sp[0]] == fn])
+            with open(os.path.join(out_dir, "model.safetensors.index.json"), "w") as f:
+                json.dump({"metadata": {"total_size": sum(sizes)}, "weight_map": weight_map},
+                          f, indent=2)
+                f.write("\n")
+        elif args.shards == 1:
             writer.write(os.path.join(out_dir, "model.safetensors"), specs)
         else:
             firsts = split_shards(sizes, args.shards) + [len(specs)]
@@ -394,7 +466,8 @@ def generate(args, cfg, out_dir):
                 json.dump({"metadata": {"total_size": sum(sizes)}, "weight_map": weight_map},
                           f, indent=2)
                 f.write("\n")
-    return len(specs), sum(sizes) // elem, sum(sizes)
+    params = sum(int(np.prod(s)) for _, s, init in specs if init != "qscale")
+    return len(specs), params, sum(sizes)
 
 
 def main():
@@ -408,6 +481,8 @@ def main():
                     help="tiny: same structure (layers, GQA ratio, tying, RoPE, ids), hidden 64")
     ap.add_argument("--dtype", choices=sorted(DTYPES), help="default: the config's torch_dtype")
     ap.add_argument("--shards", type=int, default=1, help="more than 1: sharded with an index")
+    ap.add_argument("--index", help="a real model.safetensors.index.json: lay the shards out as "
+                                    "it does (file names, which tensor goes where)")
     ap.add_argument("--shard-digits-total", type=int, choices=[5, 6], default=5,
                     help="digits of the total in shard names (6: model-00001-of-000017)")
     ap.add_argument("--seed", type=int, default=0)
@@ -432,6 +507,9 @@ def main():
     ap.add_argument("--tokenizer", help="directory with tokenizer.json and tokenizer_config.json")
     ap.add_argument("--sparse", action="store_true",
                     help="headers and file sizes only, data left as holes (instant)")
+    ap.add_argument("--quantize", choices=["w8a8"],
+                    help="w8a8: compressed-tensors int8 linears with per-channel scales "
+                         "(lm_head dense), and the quantization_config that describes them")
     ap.add_argument("--force", action="store_true", help="replace an existing output directory")
     args = ap.parse_args()
 
@@ -443,6 +521,8 @@ def main():
     if os.path.lexists(out) and not args.force:
         die(f"{args.output} exists (pass --force to replace it)")
     cfg = build_config(args)
+    if args.quantize:
+        cfg["quantize"] = args.quantize
 
     # Build next to the target and rename at the end: a crash never leaves a half-written model.
     try:
@@ -463,7 +543,8 @@ def main():
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    files = args.shards
+    files = len(set(json.load(open(args.index))["weight_map"].values())) if args.index \
+        else args.shards
     print(f"generate.py: {count} tensors, {params:,} parameters, {nbytes:,} bytes of "
           f"{cfg['torch_dtype']} in {files} safetensors file{'s' * (files > 1)}"
           f"{' (sparse)' if args.sparse else ''} -> {args.output}", file=sys.stderr)

@@ -42,9 +42,17 @@ absl::StatusOr<LoadedModel> loadModelDirectory(const std::string &directory) {
     return absl::NotFoundError(absl::StrCat(configPath.string(), ": missing (every Hugging Face "
                                             "model directory has a config.json)"));
   INFERNO_ASSIGN_OR_RETURN(spec.config, parseModelConfig(configPath.string()));
-  if (spec.config.quantizationConfig)
+  if (spec.config.quantizationConfig) {
+    // Name what the checkpoint holds, so the refusal says exactly what is missing.
+    absl::StatusOr<QuantizationScheme> scheme =
+        parseQuantizationConfig(*spec.config.quantizationConfig, configPath.string());
+    if (!scheme.ok())
+      return scheme.status();
     return absl::UnimplementedError(absl::StrCat(
-        configPath.string(), ": quantized checkpoints (quantization_config) are not supported yet"));
+        configPath.string(), ": quantization_config: ", scheme->method, " ",
+        scheme->schemeName(), " (", scheme->format.empty() ? "no format" : scheme->format,
+        ") weights cannot be compiled yet; `inferno inspect` describes the checkpoint"));
+  }
 
   fs::path generationPath = fs::path(directory) / "generation_config.json";
   if (fs::exists(generationPath, ec))

@@ -29,21 +29,36 @@ bool isPlainFileName(const std::string &name) {
   return !name.empty() && name.find('/') == std::string::npos && name != "." && name != "..";
 }
 
+/// Problems that stop loading, unless the caller collects them (then the file or tensor is
+/// skipped and loading goes on).
+struct ProblemSink {
+  std::vector<std::string> *collected = nullptr;
+  absl::Status report(absl::Status status) {
+    if (!collected || status.ok())
+      return status;
+    collected->push_back(std::string(status.message()));
+    return absl::OkStatus();
+  }
+};
+
 absl::Status addFile(WeightManifest &manifest, const std::string &file,
-                     const std::set<std::string> *onlyThese) {
+                     const std::set<std::string> *onlyThese, ProblemSink &sink) {
   std::string path = (fs::path(manifest.directory) / file).string();
-  SafetensorsHeader header;
-  INFERNO_ASSIGN_OR_RETURN(header, readSafetensorsHeader(path));
-  for (TensorInfo &tensor : header.tensors) {
+  absl::StatusOr<SafetensorsHeader> header = readSafetensorsHeader(path);
+  if (!header.ok())
+    return sink.report(header.status());
+  for (TensorInfo &tensor : header->tensors) {
     if (onlyThese && !onlyThese->count(tensor.name)) {
       manifest.warnings.push_back(absl::StrCat(path, ": tensor '", tensor.name,
                                                "' is not listed for this file in the index and is ignored"));
       continue;
     }
-    if (manifest.tensors.count(tensor.name))
-      return absl::InvalidArgumentError(absl::StrCat(path, ": tensor '", tensor.name,
-                                                     "' also appears in '",
-                                                     manifest.tensors[tensor.name].file, "'"));
+    if (manifest.tensors.count(tensor.name)) {
+      INFERNO_RETURN_IF_ERROR(sink.report(absl::InvalidArgumentError(
+          absl::StrCat(path, ": tensor '", tensor.name, "' also appears in '",
+                       manifest.tensors[tensor.name].file, "'"))));
+      continue;
+    }
     ManifestTensor entry;
     static_cast<TensorInfo &>(entry) = std::move(tensor);
     entry.file = file;
@@ -52,7 +67,7 @@ absl::Status addFile(WeightManifest &manifest, const std::string &file,
   return absl::OkStatus();
 }
 
-absl::Status loadIndex(WeightManifest &manifest) {
+absl::Status loadIndex(WeightManifest &manifest, ProblemSink &sink) {
   std::string path = (fs::path(manifest.directory) / kIndexFile).string();
   std::string text;
   INFERNO_ASSIGN_OR_RETURN(text, readFile(path));
@@ -79,14 +94,21 @@ absl::Status loadIndex(WeightManifest &manifest) {
     return indexError(path, "weight_map is empty");
 
   for (const std::string &file : manifest.files) {
-    if (!fs::exists(fs::path(manifest.directory) / file))
-      return indexError(path, absl::StrCat("names shard '", file, "' (for tensor '",
-                                           *shardTensors[file].begin(), "'), which does not exist"));
-    INFERNO_RETURN_IF_ERROR(addFile(manifest, file, &shardTensors[file]));
+    if (!fs::exists(fs::path(manifest.directory) / file)) {
+      INFERNO_RETURN_IF_ERROR(sink.report(indexError(
+          path, absl::StrCat("names shard '", file, "' (for tensor '",
+                             *shardTensors[file].begin(), "'), which does not exist"))));
+      continue;
+    }
+    size_t before = sink.collected ? sink.collected->size() : 0;
+    INFERNO_RETURN_IF_ERROR(addFile(manifest, file, &shardTensors[file], sink));
+    if (sink.collected && sink.collected->size() != before)
+      continue; // the shard's own problem is reported; its tensors would only repeat it
     for (const std::string &name : shardTensors[file])
       if (!manifest.tensors.count(name))
-        return indexError(path, absl::StrCat("maps tensor '", name, "' to shard '", file,
-                                             "', which does not hold it"));
+        INFERNO_RETURN_IF_ERROR(sink.report(indexError(
+            path, absl::StrCat("maps tensor '", name, "' to shard '", file,
+                               "', which does not hold it"))));
   }
 
   if (root.contains("metadata") && root["metadata"].is_object() &&
@@ -112,47 +134,143 @@ uint64_t WeightManifest::totalBytes() const {
   return total;
 }
 
-absl::StatusOr<WeightManifest> loadWeightManifest(const std::string &directory) {
+static absl::StatusOr<WeightManifest> loadManifest(const std::string &directory,
+                                                   ProblemSink &sink) {
   WeightManifest manifest;
   manifest.directory = directory;
   if (fs::exists(fs::path(directory) / kIndexFile)) {
     manifest.indexFile = kIndexFile;
-    INFERNO_RETURN_IF_ERROR(loadIndex(manifest));
+    INFERNO_RETURN_IF_ERROR(loadIndex(manifest, sink));
     return manifest;
   }
   if (fs::exists(fs::path(directory) / kSingleFile)) {
     manifest.files.push_back(kSingleFile);
-    INFERNO_RETURN_IF_ERROR(addFile(manifest, kSingleFile, nullptr));
+    ProblemSink strict; // a single unreadable file leaves nothing to describe
+    INFERNO_RETURN_IF_ERROR(addFile(manifest, kSingleFile, nullptr, strict));
     return manifest;
   }
   return absl::NotFoundError(absl::StrCat(directory, ": no ", kSingleFile, " or ", kIndexFile));
 }
 
-std::vector<ExpectedTensor> expectedTensors(const ModelConfig &c) {
+absl::StatusOr<WeightManifest> loadWeightManifest(const std::string &directory) {
+  ProblemSink strict;
+  return loadManifest(directory, strict);
+}
+
+absl::StatusOr<WeightManifest> loadWeightManifestCollecting(const std::string &directory,
+                                                            std::vector<std::string> &problems) {
+  ProblemSink sink{&problems};
+  return loadManifest(directory, sink);
+}
+
+namespace {
+/// One row of a naming table: a role and its module name, `{i}` standing for the layer index.
+/// Every weight is `MODULE.weight`; quantized linears add `MODULE.weight_scale`.
+struct TensorNameRule {
+  WeightRole role;
+  const char *module;
+  bool linear; // a Linear module (what quantization configs target)
+};
+
+// Hugging Face's LlamaForCausalLM, in the order its state dict lists them.
+constexpr TensorNameRule kHuggingFaceNames[] = {
+    {WeightRole::Embedding, "model.embed_tokens", false},
+    {WeightRole::AttentionNorm, "model.layers.{i}.input_layernorm", false},
+    {WeightRole::QueryProj, "model.layers.{i}.self_attn.q_proj", true},
+    {WeightRole::KeyProj, "model.layers.{i}.self_attn.k_proj", true},
+    {WeightRole::ValueProj, "model.layers.{i}.self_attn.v_proj", true},
+    {WeightRole::OutputProj, "model.layers.{i}.self_attn.o_proj", true},
+    {WeightRole::MlpNorm, "model.layers.{i}.post_attention_layernorm", false},
+    {WeightRole::GateProj, "model.layers.{i}.mlp.gate_proj", true},
+    {WeightRole::UpProj, "model.layers.{i}.mlp.up_proj", true},
+    {WeightRole::DownProj, "model.layers.{i}.mlp.down_proj", true},
+    {WeightRole::FinalNorm, "model.norm", false},
+    {WeightRole::LMHead, "lm_head", true},
+};
+
+std::vector<int64_t> roleShape(WeightRole role, const ModelConfig &c) {
   const int64_t hidden = c.hiddenSize, q = c.numHeads * c.headDim, kv = c.numKvHeads * c.headDim,
                 ffn = c.intermediateSize;
-  std::vector<ExpectedTensor> table;
-  table.push_back({"model.embed_tokens.weight", WeightRole::Embedding, -1, {c.vocabSize, hidden}});
-  for (int64_t i = 0; i < c.numLayers; ++i) {
-    std::string p = absl::StrCat("model.layers.", i, ".");
-    table.push_back({p + "input_layernorm.weight", WeightRole::AttentionNorm, i, {hidden}});
-    table.push_back({p + "self_attn.q_proj.weight", WeightRole::QueryProj, i, {q, hidden}});
-    table.push_back({p + "self_attn.k_proj.weight", WeightRole::KeyProj, i, {kv, hidden}});
-    table.push_back({p + "self_attn.v_proj.weight", WeightRole::ValueProj, i, {kv, hidden}});
-    table.push_back({p + "self_attn.o_proj.weight", WeightRole::OutputProj, i, {hidden, q}});
-    table.push_back({p + "post_attention_layernorm.weight", WeightRole::MlpNorm, i, {hidden}});
-    table.push_back({p + "mlp.gate_proj.weight", WeightRole::GateProj, i, {ffn, hidden}});
-    table.push_back({p + "mlp.up_proj.weight", WeightRole::UpProj, i, {ffn, hidden}});
-    table.push_back({p + "mlp.down_proj.weight", WeightRole::DownProj, i, {hidden, ffn}});
+  switch (role) {
+  case WeightRole::Embedding:
+  case WeightRole::LMHead:
+    return {c.vocabSize, hidden};
+  case WeightRole::AttentionNorm:
+  case WeightRole::MlpNorm:
+  case WeightRole::FinalNorm:
+    return {hidden};
+  case WeightRole::QueryProj:
+    return {q, hidden};
+  case WeightRole::KeyProj:
+  case WeightRole::ValueProj:
+    return {kv, hidden};
+  case WeightRole::OutputProj:
+    return {hidden, q};
+  case WeightRole::GateProj:
+  case WeightRole::UpProj:
+    return {ffn, hidden};
+  case WeightRole::DownProj:
+    return {hidden, ffn};
   }
-  table.push_back({"model.norm.weight", WeightRole::FinalNorm, -1, {hidden}});
-  if (!c.tieWordEmbeddings)
-    table.push_back({"lm_head.weight", WeightRole::LMHead, -1, {c.vocabSize, hidden}});
+  return {};
+}
+
+bool perLayer(const TensorNameRule &rule) {
+  return std::string_view(rule.module).find("{i}") != std::string_view::npos;
+}
+
+/// Shape of the scales of a quantized [out, in] weight, by the weights' strategy.
+std::vector<int64_t> scaleShape(const QuantizationArgs &w, const std::vector<int64_t> &shape) {
+  if (w.strategy == "channel")
+    return {shape[0], 1};
+  if (w.strategy == "group" && w.groupSize)
+    return {shape[0], (shape[1] + *w.groupSize - 1) / *w.groupSize};
+  return {1}; // tensor
+}
+
+void addModule(std::vector<ExpectedTensor> &table, const TensorNameRule &rule, int64_t layer,
+               const ModelConfig &c, const QuantizationScheme *quantization) {
+  std::string module = rule.module;
+  if (size_t at = module.find("{i}"); at != std::string::npos)
+    module.replace(at, 3, std::to_string(layer));
+  std::vector<int64_t> shape = roleShape(rule.role, c);
+  int group = quantization && rule.linear
+                  ? quantizationGroupOf(*quantization, module, "Linear")
+                  : -1;
+  if (group < 0 || !quantization->groups[group].weights) {
+    table.push_back({module + ".weight", rule.role, layer, shape, TensorKind::Dense, module});
+    return;
+  }
+  const QuantizationArgs &w = *quantization->groups[group].weights;
+  table.push_back({module + ".weight", rule.role, layer, shape, TensorKind::QuantizedWeight,
+                   module});
+  table.push_back({module + ".weight_scale", rule.role, layer, scaleShape(w, shape),
+                   TensorKind::WeightScale, module});
+}
+} // namespace
+
+std::vector<ExpectedTensor> expectedTensors(const ModelConfig &c,
+                                            const QuantizationScheme *quantization,
+                                            TensorNaming naming) {
+  (void)naming; // one naming table so far
+  std::vector<ExpectedTensor> table;
+  for (const TensorNameRule &rule : kHuggingFaceNames)
+    if (!perLayer(rule) && rule.role == WeightRole::Embedding)
+      addModule(table, rule, -1, c, quantization);
+  for (int64_t i = 0; i < c.numLayers; ++i)
+    for (const TensorNameRule &rule : kHuggingFaceNames)
+      if (perLayer(rule))
+        addModule(table, rule, i, c, quantization);
+  for (const TensorNameRule &rule : kHuggingFaceNames)
+    if (!perLayer(rule) && rule.role != WeightRole::Embedding &&
+        !(rule.role == WeightRole::LMHead && c.tieWordEmbeddings))
+      addModule(table, rule, -1, c, quantization);
   return table;
 }
 
 std::vector<ManifestProblem> validateManifest(const ModelConfig &config,
-                                              const WeightManifest &manifest) {
+                                              const WeightManifest &manifest,
+                                              const QuantizationScheme *quantization) {
   std::vector<ManifestProblem> problems;
   auto error = [&](std::string m) { problems.push_back({ManifestProblem::Error, std::move(m)}); };
   auto warning = [&](std::string m) {
@@ -163,7 +281,7 @@ std::vector<ManifestProblem> validateManifest(const ModelConfig &config,
   };
 
   std::set<std::string> known;
-  for (const ExpectedTensor &expected : expectedTensors(config)) {
+  for (const ExpectedTensor &expected : expectedTensors(config, quantization)) {
     known.insert(expected.name);
     auto it = manifest.tensors.find(expected.name);
     if (it == manifest.tensors.end()) {
@@ -180,9 +298,15 @@ std::vector<ManifestProblem> validateManifest(const ModelConfig &config,
     if (t.shape != expected.shape)
       error(absl::StrCat(where(t), ": tensor '", t.name, "' has shape ", shapeText(t.shape),
                          " but config.json implies ", shapeText(expected.shape)));
-    else if (!isFloatWeightDtype(t.dtype))
+    else if (expected.kind == TensorKind::QuantizedWeight) {
+      if (t.dtype != Dtype::I8 && t.dtype != Dtype::F8_E4M3)
+        error(absl::StrCat(where(t), ": tensor '", t.name, "' has dtype ", dtypeName(t.dtype),
+                           "; quantization_config makes it a quantized weight (I8 or F8_E4M3)"));
+    } else if (!isFloatWeightDtype(t.dtype))
       error(absl::StrCat(where(t), ": tensor '", t.name, "' has dtype ", dtypeName(t.dtype),
-                         "; dense weights must be F32, F16 or BF16"));
+                         expected.kind == TensorKind::WeightScale
+                             ? "; weight scales must be F32, F16 or BF16"
+                             : "; dense weights must be F32, F16 or BF16"));
   }
   for (const auto &[name, t] : manifest.tensors) {
     if (known.count(name))

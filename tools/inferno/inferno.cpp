@@ -24,6 +24,7 @@ int main(int argc, char **argv) {
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "Inferno: an ahead-of-time compiler for Llama-family language models\n\n"
+      "  inferno inspect MODEL_DIR [--json]    describe it: variant, sizes, memory, integrity\n"
       "  inferno import MODEL_DIR              print the model as a llama dialect module\n"
       "  inferno compile MODEL_DIR -o ARTIFACT compile it into a runnable artifact\n"
       "  inferno run ARTIFACT [flags]          generate text (ARTIFACT/model --help)\n");
