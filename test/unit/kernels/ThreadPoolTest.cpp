@@ -99,7 +99,7 @@ TEST(ThreadPool, ReportsTheFirstError) {
 // ---- ISA selection.
 TEST(Dispatch, IsaNamesAndSupport) {
   const std::string isa = inferno_kernel_isa();
-  EXPECT_TRUE(isa == "avx512" || isa == "avx2" || isa == "scalar") << isa;
+  EXPECT_TRUE(isa == "avx512-bf16" || isa == "avx512" || isa == "avx2" || isa == "scalar") << isa;
   const auto all = supportedIsas();
   ASSERT_FALSE(all.empty());
   EXPECT_EQ(all.front(), Isa::Scalar);
@@ -107,11 +107,14 @@ TEST(Dispatch, IsaNamesAndSupport) {
     EXPECT_TRUE(setIsa(i));
     EXPECT_STREQ(inferno_kernel_isa(), isaName(i));
   }
-  // Without INFERNO_KERNEL_ISA the best supported ISA is the default.
+  // Without INFERNO_KERNEL_ISA the best exact ISA is the default: the last supported one, or,
+  // where avx512-bf16 (opt-in only) is supported, avx512.
+  const Isa bestExact = all.back() == Isa::Avx512Bf16 ? Isa::Avx512 : all.back();
+  EXPECT_EQ(detectedIsa(), bestExact);
   if (!std::getenv("INFERNO_KERNEL_ISA")) {
-    EXPECT_EQ(isaName(all.back()), isa);
+    EXPECT_EQ(isaName(bestExact), isa);
   }
-  setIsa(all.back());
+  setIsa(detectedIsa());
   std::printf("kernel ISA at start: %s; supported:", isa.c_str());
   for (Isa i : all) std::printf(" %s", isaName(i));
   std::printf("\n");
@@ -144,11 +147,11 @@ TEST(Dispatch, EnvironmentVariableForcesIsa) {
   for (Isa i : all) EXPECT_EQ(selectedWith(isaName(i)).first, isaName(i));
   // Unknown or unsupported values fall back to the best ISA with a warning.
   auto bad = selectedWith("avx1024");
-  EXPECT_EQ(bad.first, isaName(all.back()));
+  EXPECT_EQ(bad.first, isaName(detectedIsa()));
   EXPECT_NE(bad.second.find("unknown INFERNO_KERNEL_ISA"), std::string::npos) << bad.second;
   if (!cpuSupports(Isa::Avx512)) {
     auto unsupported = selectedWith("avx512");
-    EXPECT_EQ(unsupported.first, isaName(all.back()));
+    EXPECT_EQ(unsupported.first, isaName(detectedIsa()));
     EXPECT_NE(unsupported.second.find("not supported"), std::string::npos);
   }
 }
