@@ -2,6 +2,7 @@
 //
 // Usage: kernel-bench [--isa avx512-bf16|avx512|avx2|scalar] [--threads 1,2] [--only matvec|matmul|small]
 //                     [--quick]
+// (--only peaks: just the read-bandwidth and arithmetic ceilings.)
 //
 // For each kernel and thread count: time per call, the achieved rate, and the ceiling measured
 // in this same run, interleaved with the kernel so both see the same machine (this VM's memory
@@ -448,7 +449,7 @@ int main(int argc, char **argv) {
     } else {
       std::fprintf(stderr,
                    "usage: %s [--isa avx512-bf16|avx512|avx2|scalar] [--threads 1,2] "
-                   "[--only matvec|matmul|small] [--quick]\n",
+                   "[--only matvec|matmul|small|peaks] [--quick]\n",
                    argv[0]);
       return 2;
     }
@@ -482,6 +483,7 @@ int main(int argc, char **argv) {
         for (int r = 0; r < 5; ++r) dp.push_back(dpbf16Pass());
         printRow(Row{"dot-peak", "zmm vdpbf16ps", "bf16", threads, 0, median(dp), "GFLOP/s", 0, 0});
       }
+      if (only == "peaks") continue;
     }
     if (only.empty() || only == "matvec") {
       benchMatvec(env, Dt::BF16, 2048, 2048);

@@ -33,6 +33,8 @@ TEST(ThreadPool, DefaultIsHardwareConcurrencyAndSettable) {
 TEST(ThreadPool, RunsEveryIndexOnceAndUsesTheWorkers) {
   auto &pool = ThreadPool::instance();
   const int saved = pool.numThreads();
+  // A worker descheduled on a busy machine must not make the pool fall back to the caller.
+  pool.setStragglerFallback(false);
   for (int threads : {1, 2, 4}) {
     pool.setNumThreads(threads);
     for (int64_t count : {1, 2, 7, 1000}) {
@@ -53,6 +55,45 @@ TEST(ThreadPool, RunsEveryIndexOnceAndUsesTheWorkers) {
       }
     }
   }
+  pool.setStragglerFallback(true);
+  pool.setNumThreads(saved);
+}
+
+// A worker that holds its task for 20 ms (as the OS does to a preempted one) makes the next jobs
+// run on the caller alone; after the solo period (at most 200 ms) the workers take part again.
+TEST(ThreadPool, FallsBackToTheCallerAfterAStraggler) {
+  auto &pool = ThreadPool::instance();
+  const int saved = pool.numThreads();
+  pool.setNumThreads(2);
+  const std::thread::id caller = std::this_thread::get_id();
+  auto threadsOfAJob = [&] {
+    std::mutex mu;
+    std::set<std::thread::id> ids;
+    pool.parallelFor(0, 400, [&](int64_t) {
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+      std::lock_guard<std::mutex> lock(mu);
+      ids.insert(std::this_thread::get_id());
+    });
+    return ids;
+  };
+  ASSERT_EQ(threadsOfAJob().size(), 2u);  // both threads work (as in the test above)
+  std::atomic<bool> workerStarted{false};
+  pool.parallelFor(0, 2, [&](int64_t) {
+    if (std::this_thread::get_id() != caller) {
+      workerStarted = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } else {
+      // Keep the caller's own task short but make sure the worker joined.
+      auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+      while (!workerStarted && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+    }
+  });
+  ASSERT_TRUE(workerStarted.load()) << "no worker joined the job";
+  const auto solo = threadsOfAJob();
+  EXPECT_EQ(solo.size(), 1u);
+  EXPECT_EQ(solo.count(caller), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  EXPECT_EQ(threadsOfAJob().size(), 2u);
   pool.setNumThreads(saved);
 }
 
