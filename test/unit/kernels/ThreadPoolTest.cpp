@@ -172,7 +172,9 @@ TEST(Dispatch, EnvironmentVariableForcesIsa) {
   ASSERT_GT(len, 0);
   self[len] = 0;
   auto selectedWith = [&](const std::string &value) {
-    std::string cmd = "INFERNO_KERNEL_ISA=" + value + " '" + self +
+    // The child runs one test: it must not inherit lit's sharding (it could be sharded out).
+    std::string cmd = "env -u GTEST_TOTAL_SHARDS -u GTEST_SHARD_INDEX -u GTEST_OUTPUT "
+                      "INFERNO_KERNEL_ISA=" + value + " '" + self +
                       "' --gtest_filter=Dispatch.PrintSelectedIsa 2>&1";
     FILE *p = popen(cmd.c_str(), "r");
     std::string out;
