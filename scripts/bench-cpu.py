@@ -11,7 +11,10 @@ compiles it with --weights link (timed), measures the machine's read bandwidth
 
 Ceilings: batch-1 decode reads every weight once per token, so decode tok/s <= read bandwidth /
 bytes of weights (the tied embedding counted once, as lm_head). Prefill's work is
-2 * matmul parameters * tokens FLOPs (attention is negligible at 64 tokens).
+2 * (layer matmul parameters * tokens + lm_head parameters) FLOPs: lm_head runs for the last
+prompt token only, and attention is negligible at 64 tokens. Its ceiling is the arithmetic peak
+that kernel-bench measures on the same threads: float32 FMA, or vdpbf16ps for the avx512-bf16
+rows (bf16 runs once more with INFERNO_KERNEL_ISA=avx512-bf16 where the CPU has AVX512_BF16).
 """
 import argparse
 import json
@@ -46,11 +49,12 @@ def weight_bytes(model_dir):
 
 
 def matmul_params(cfg):
+    """(parameters of the layers' matmuls, parameters of lm_head)."""
     h, f, layers = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
     heads, kv = cfg["num_attention_heads"], cfg["num_key_value_heads"]
     d = cfg.get("head_dim") or h // heads
     per_layer = h * heads * d * 2 + h * kv * d * 2 + 3 * h * f
-    return layers * per_layer + cfg["vocab_size"] * h  # + lm_head
+    return layers * per_layer, cfg["vocab_size"] * h
 
 
 def main():
@@ -65,6 +69,20 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     inferno = os.path.join(args.build, "bin", "inferno")
     threads = [int(t) for t in args.threads.split(",")]
+
+    # Arithmetic ceilings (kernel-bench: float32 FMA and, where the CPU has AVX512_BF16,
+    # vdpbf16ps loops on every thread), for the prefill column.
+    peaks = {}
+    with open("/proc/cpuinfo") as f:
+        has_bf16_dot = " avx512_bf16" in f.read()
+    for t in threads:
+        env = dict(os.environ, INFERNO_KERNEL_ISA="avx512-bf16" if has_bf16_dot else "")
+        out = run([os.path.join(args.build, "bin", "kernel-bench"), "--only", "peaks", "--threads",
+                   str(t)], env=env).stdout
+        for name, key in (("fma-peak", "fma"), ("dot-peak", "dot")):
+            m = re.search(name + r" .*?\| +([\d.]+) GFLOP/s", out)
+            if m:
+                peaks[(t, key)] = float(m.group(1))
 
     bandwidth = {}
     for line in run([os.path.join(args.build, "bin", "inferno-membw")] + [str(t) for t in threads]).stdout.splitlines():
@@ -86,29 +104,45 @@ def main():
              "--context", "1024"])
         compile_s = time.monotonic() - start
         nbytes = weight_bytes(model)
-        flops_per_token = 2 * matmul_params(cfg)
-        for t in threads:
+        layer_params, head_params = matmul_params(cfg)
+        # Prefill runs every layer on every prompt token, and lm_head on the last one only (the
+        # logits of the others are not computed).
+        prefill_flops = 2 * (layer_params * args.tokens + head_params)
+        # bf16 also with the opt-in kernels that round activations to bf16 for prefill.
+        variants = [None] + (["avx512-bf16"] if dtype == "bf16" and has_bf16_dot else [])
+        for t, variant in [(t, v) for v in variants for t in threads]:
+            env = dict(os.environ)
+            env.pop("INFERNO_KERNEL_ISA", None)
+            if variant:
+                env["INFERNO_KERNEL_ISA"] = variant
             out = run(["/usr/bin/time", "-v", os.path.join(artifact, "model"), "--prompt-ids", prompt,
                        "-n", str(args.tokens), "--temperature", "0", "--ignore-eos", "--ids",
-                       "--stats", "--threads", str(t)])
+                       "--stats", "--threads", str(t)], env=env)
             stats = out.stderr
             prefill = float(re.search(r"prompt: \d+ tokens, [\d.]+ s, ([\d.]+) tok/s", stats).group(1))
             decode = float(re.search(r"generated: \d+ tokens, [\d.]+ s, ([\d.]+) tok/s", stats).group(1))
             rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", stats).group(1)) * 1024
             isa = re.search(r"kernels: ([^,\s]+)", stats).group(1)
             roofline = bandwidth[t] / nbytes
+            prefill_s = float(re.search(r"prompt: \d+ tokens, ([\d.]+) s", stats).group(1))
+            load_s = float(re.search(r"load: ([\d.]+) s", stats).group(1))
+            peak = peaks.get((t, "dot" if isa == "avx512-bf16" else "fma"), 0)
             rows.append((dtype, t, isa, compile_s, decode, roofline, decode / roofline, prefill,
-                         prefill * flops_per_token / 1e9, rss, nbytes))
+                         prefill_flops / prefill_s / 1e9, rss, nbytes, load_s, peak))
 
     print(f"model: {args.preset} shape, random weights; read bandwidth "
-          + ", ".join(f"{t} thread{'s' * (t > 1)} {bandwidth[t] / 1e9:.1f} GB/s" for t in threads))
+          + ", ".join(f"{t} thread{'s' * (t > 1)} {bandwidth[t] / 1e9:.1f} GB/s" for t in threads)
+          + "; load average at the end " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print()
-    print("| dtype | threads | kernels | compile (link) s | decode tok/s | roofline tok/s | "
-          "of roofline | prefill tok/s | prefill GFLOP/s | peak RSS GB | weights GB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| dtype | threads | kernels | compile (link) s | load s | decode tok/s | roofline tok/s | "
+          "of roofline | prefill tok/s | prefill GFLOP/s | peak GFLOP/s | of peak | peak RSS GB | "
+          "weights GB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.1f} | {r[4]:.2f} | {r[5]:.2f} | {r[6]:.0%} | "
-              f"{r[7]:.1f} | {r[8]:.1f} | {r[9] / 1e9:.2f} | {r[10] / 1e9:.2f} |")
+        of_peak = f"{r[8] / r[12]:.0%}" if r[12] else "-"
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.1f} | {r[11]:.2f} | {r[4]:.2f} | {r[5]:.2f} | "
+              f"{r[6]:.0%} | {r[7]:.1f} | {r[8]:.1f} | {r[12]:.0f} | {of_peak} | "
+              f"{r[9] / 1e9:.2f} | {r[10] / 1e9:.2f} |")
 
 
 if __name__ == "__main__":

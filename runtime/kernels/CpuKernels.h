@@ -33,4 +33,11 @@ INFERNO_DECLARE_CPU_KERNELS
 
 #undef INFERNO_DECLARE_CPU_KERNELS
 
+// CpuMatmulBf16.cpp (AVX-512 with AVX512_BF16): the bf16-weight matmul with activations
+// rounded to bf16 (round to nearest even) and vdpbf16ps dot products. Any m, n, k ≥ 1; used for
+// m ≥ 4 (prefill).
+namespace inferno::kernels::avx512bf16 {
+void matmulBf16(const float *x, const uint16_t *w, float *y, int64_t m, int64_t n, int64_t k);
+}
+
 #endif

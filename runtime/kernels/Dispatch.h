@@ -1,21 +1,26 @@
 //===- Dispatch.h - which implementation the kernels run (internal) -------*- C++ -*-===//
 //
 // The kernels of kernels.h pick an implementation once, at their first call:
-//   1. INFERNO_KERNEL_ISA (read once): "avx512", "avx2" or "scalar" forces one. A forced ISA the
-//      CPU lacks is refused with a warning on stderr, and detection decides instead.
-//   2. Otherwise the best the CPU (and OS) supports: avx512 needs AVX-512 F/BW/DQ/VL + FMA +
-//      F16C; avx2 needs AVX2 + FMA + F16C; anything else runs the scalar references.
+//   1. INFERNO_KERNEL_ISA (read once): "avx512-bf16", "avx512", "avx2" or "scalar" forces one.
+//      A forced ISA the CPU lacks is refused with a warning on stderr, and detection decides
+//      instead.
+//   2. Otherwise the best exact ISA the CPU (and OS) supports: avx512 needs AVX-512 F/BW/DQ/VL
+//      + FMA + F16C; avx2 needs AVX2 + FMA + F16C; anything else runs the scalar references.
+// avx512-bf16 (avx512 plus AVX512_BF16) is never chosen by detection: it is avx512 except that
+// bf16-weight matmuls with m ≥ 4 round the activations to bf16 and use vdpbf16ps (about 3×
+// faster prefill), which is not exact for bf16 checkpoints.
 // Tests and benchmarks switch at run time with setIsa (not thread-safe against running kernels).
 //
 //===----------------------------------------------------------------------------===//
 #ifndef INFERNO_RUNTIME_KERNELS_DISPATCH_H
 #define INFERNO_RUNTIME_KERNELS_DISPATCH_H
 
+#include <cstdint>
 #include <vector>
 
 namespace inferno::kernels {
 
-enum class Isa { Scalar, Avx2, Avx512 };
+enum class Isa { Scalar, Avx2, Avx512, Avx512Bf16 };
 
 const char *isaName(Isa isa);
 bool cpuSupports(Isa isa);
@@ -23,8 +28,13 @@ bool cpuSupports(Isa isa);
 std::vector<Isa> supportedIsas();
 // The ISA the kernels use now (selecting it first if no kernel ran yet).
 Isa currentIsa();
+// What detection picks without INFERNO_KERNEL_ISA.
+Isa detectedIsa();
 // Selects `isa` for every later call; false (and no change) if the CPU lacks it.
 bool setIsa(Isa isa);
+// Whether inferno_matmul_bf16 with m tokens rounds the activations to bf16 under the current
+// ISA (the contract of scalar::matmulBf16RoundedRef); otherwise it multiplies float32 ones.
+bool matmulBf16RoundsActivations(int64_t m);
 
 }  // namespace inferno::kernels
 

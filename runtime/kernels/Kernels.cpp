@@ -149,10 +149,15 @@ bool cpuHas(Isa isa) {
   case Isa::Avx512:
     return avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+  case Isa::Avx512Bf16:
+    return cpuHas(Isa::Avx512) && __builtin_cpu_supports("avx512bf16");
   }
   return false;
 }
 
+// The best ISA whose kernels keep float32 activations: avx512-bf16 rounds them for bf16 weights
+// (prefill), which moves a bf16 checkpoint's logits by ~1e-2 against the exact forward pass, so
+// it runs only when asked for (INFERNO_KERNEL_ISA).
 Isa bestIsa() {
   if (cpuHas(Isa::Avx512)) return Isa::Avx512;
   if (cpuHas(Isa::Avx2)) return Isa::Avx2;
@@ -168,7 +173,7 @@ void initialize() {
     if (const char *env = std::getenv("INFERNO_KERNEL_ISA"); env && *env) {
       std::string want(env);
       bool known = false;
-      for (Isa candidate : {Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
+      for (Isa candidate : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16}) {
         if (want != isaName(candidate)) continue;
         known = true;
         if (cpuHas(candidate))
@@ -181,7 +186,8 @@ void initialize() {
       }
       if (!known)
         std::fprintf(stderr,
-                     "inferno kernels: unknown INFERNO_KERNEL_ISA=%s (avx512|avx2|scalar); "
+                     "inferno kernels: unknown INFERNO_KERNEL_ISA=%s "
+                     "(avx512-bf16|avx512|avx2|scalar); "
                      "using %s\n",
                      env, isaName(isa));
     }
@@ -204,6 +210,7 @@ const Table *table(Isa isa) {
   case Isa::Avx2:
     return &kAvx2;
   case Isa::Avx512:
+  case Isa::Avx512Bf16:
     return &kAvx512;
   default:
     return nullptr;
@@ -211,6 +218,11 @@ const Table *table(Isa isa) {
 }
 
 // ---- Entry point bodies.
+
+// From this many tokens on, bf16-weight matmuls under avx512-bf16 round the activations and use
+// vdpbf16ps (compute-bound prefill); below, the float32 matvec reads the weights at memory speed
+// anyway (decode), and keeps float32 activations.
+constexpr int64_t kBf16DotMinTokens = 4;
 using MatmulRef = void (*)(const float *, const void *, float *, int64_t, int64_t, int64_t);
 
 void matmul(Format format, const float *x, const void *w, float *y, int64_t m, int64_t n,
@@ -220,7 +232,12 @@ void matmul(Format format, const float *x, const void *w, float *y, int64_t m, i
     std::memset(y, 0, sizeof(float) * size_t(m * n));
     return;
   }
-  const Table *t = table(current());
+  const Isa isa = current();
+  if (format == BF16 && isa == Isa::Avx512Bf16 && m >= kBf16DotMinTokens) {
+    avx512bf16::matmulBf16(x, static_cast<const uint16_t *>(w), y, m, n, k);
+    return;
+  }
+  const Table *t = table(isa);
   if (t && fitsInt32(k, n) && fitsInt32(m)) {
     // Tokens in register tiles when there are enough of them (prefill), k-blocked once the
     // activations no longer fit L2 comfortably; else one weight row at a time (decode).
@@ -284,6 +301,8 @@ const char *isaName(Isa isa) {
     return "avx2";
   case Isa::Avx512:
     return "avx512";
+  case Isa::Avx512Bf16:
+    return "avx512-bf16";
   }
   return "?";
 }
@@ -292,12 +311,18 @@ bool cpuSupports(Isa isa) { return cpuHas(isa); }
 
 std::vector<Isa> supportedIsas() {
   std::vector<Isa> out;
-  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512})
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16})
     if (cpuHas(isa)) out.push_back(isa);
   return out;
 }
 
 Isa currentIsa() { return current(); }
+
+Isa detectedIsa() { return bestIsa(); }
+
+bool matmulBf16RoundsActivations(int64_t m) {
+  return current() == Isa::Avx512Bf16 && m >= kBf16DotMinTokens;
+}
 
 bool setIsa(Isa isa) {
   initialize();

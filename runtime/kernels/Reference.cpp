@@ -13,6 +13,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 using namespace inferno::kernels;
 
@@ -165,6 +166,13 @@ void rmsNormF16(const float *x, const uint16_t *w, float *y, int64_t m, int64_t 
 
 void add(const float *a, const float *b, float *y, int64_t count) {
   for (int64_t i = 0; i < count; ++i) y[i] = a[i] + b[i];
+}
+
+void matmulBf16RoundedRef(const float *x, const uint16_t *w, float *y, int64_t m, int64_t n,
+                          int64_t k) {
+  std::vector<float> rounded(size_t(m * k));
+  for (size_t i = 0; i < rounded.size(); ++i) rounded[i] = bf16ToFloat(floatToBf16(x[i]));
+  inferno_matmul_bf16_ref(rounded.data(), w, y, m, n, k);
 }
 
 }  // namespace inferno::kernels::scalar

@@ -16,6 +16,10 @@ void rmsNormBf16(const float *x, const uint16_t *w, float *y, int64_t m, int64_t
 void rmsNormF16(const float *x, const uint16_t *w, float *y, int64_t m, int64_t hidden,
                 float eps);
 void add(const float *a, const float *b, float *y, int64_t count);
+// inferno_matmul_bf16 as avx512-bf16 computes it for m ≥ 4 tokens: x rounded to bf16 (round to
+// nearest even, floatToBf16), then float32 sums of the exact products.
+void matmulBf16RoundedRef(const float *x, const uint16_t *w, float *y, int64_t m, int64_t n,
+                          int64_t k);
 
 }  // namespace inferno::kernels::scalar
 

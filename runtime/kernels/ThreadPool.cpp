@@ -17,6 +17,10 @@ namespace {
 // How long an idle worker spins before sleeping. Long enough to bridge the gap between two
 // kernels of one decode step, short enough not to burn a core when the model is idle.
 constexpr auto kSpin = std::chrono::microseconds(200);
+// Straggler detection (ThreadPool.h): the shortest wait for workers that counts as one.
+constexpr auto kStragglerMin = std::chrono::microseconds(500);
+constexpr auto kSoloMax = std::chrono::milliseconds(200);
+using Clock = std::chrono::steady_clock;
 
 int defaultThreads() {
   unsigned n = std::thread::hardware_concurrency();
@@ -39,6 +43,7 @@ void ThreadPool::setNumThreads(int threads) {
   if (threads > 1024) threads = 1024;
   if (threads == numThreads_ && int(workers_.size()) == threads - 1) return;
   stopWorkers();
+  soloUntil_ = 0;
   numThreads_ = threads;
   startWorkers(threads - 1);
 }
@@ -59,10 +64,10 @@ void ThreadPool::stopWorkers() {
   workers_.clear();
 }
 
-void ThreadPool::runIndices() {
-  for (;;) {
+int64_t ThreadPool::runIndices() {
+  for (int64_t ran = 0;; ++ran) {
     int64_t i = next_.fetch_add(1, std::memory_order_relaxed);
-    if (i >= end_) return;
+    if (i >= end_) return ran;
     int rc = task_(context_, i);
     if (rc != 0) {
       int expected = 0;
@@ -104,19 +109,28 @@ void ThreadPool::workerLoop(uint32_t seen) {
   }
 }
 
+int ThreadPool::runSerially(int64_t begin, int64_t end, Task task, void *context) {
+  int first = 0;
+  for (int64_t i = begin; i < end; ++i) {
+    int rc = task(context, i);
+    if (rc != 0 && first == 0) first = rc;
+  }
+  return first;
+}
+
 int ThreadPool::parallelFor(int64_t begin, int64_t end, Task task, void *context) {
   if (begin >= end) return 0;
   bool expected = false;
   // Serial when there is nothing to share, no workers, or the pool is already running a job
   // (nested or concurrent call).
   if (end - begin == 1 || workers_.empty() ||
-      !busy_.compare_exchange_strong(expected, true, std::memory_order_acquire)) {
-    int first = 0;
-    for (int64_t i = begin; i < end; ++i) {
-      int rc = task(context, i);
-      if (rc != 0 && first == 0) first = rc;
-    }
-    return first;
+      !busy_.compare_exchange_strong(expected, true, std::memory_order_acquire))
+    return runSerially(begin, end, task, context);
+  const Clock::time_point start = Clock::now();
+  if (start.time_since_epoch().count() < soloUntil_) {
+    int rc = runSerially(begin, end, task, context);
+    busy_.store(false, std::memory_order_release);
+    return rc;
   }
 
   task_ = task;
@@ -133,11 +147,21 @@ int ThreadPool::parallelFor(int64_t begin, int64_t end, Task task, void *context
   }
   if (sleepers_.load() > 0) wake_.notify_all();
 
-  runIndices();
+  const int64_t ran = runIndices();
   // Close the job: workers that have not joined by now never will.
   const uint64_t c = control_.fetch_or(kClosed, std::memory_order_acq_rel);
   const int joined = int(c & kJoinedMask);
-  while (finished_.load(std::memory_order_acquire) != joined) INFERNO_PAUSE();
+  if (finished_.load(std::memory_order_acquire) != joined) {
+    const Clock::time_point ownDone = Clock::now();
+    while (finished_.load(std::memory_order_acquire) != joined) INFERNO_PAUSE();
+    const Clock::time_point now = Clock::now();
+    const Clock::duration waited = now - ownDone;
+    const Clock::duration ownAverage = ran > 0 ? (ownDone - start) / ran : Clock::duration(0);
+    if (stragglerFallback_ && waited > kStragglerMin && waited > 4 * ownAverage) {
+      const Clock::duration solo = 16 * waited < kSoloMax ? 16 * waited : Clock::duration(kSoloMax);
+      soloUntil_ = (now + solo).time_since_epoch().count();
+    }
+  }
 
   int rc = error_.load(std::memory_order_relaxed);
   busy_.store(false, std::memory_order_release);

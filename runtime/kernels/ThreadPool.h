@@ -10,6 +10,14 @@
 // condition variable. A parallelFor issued while the pool is busy (from another thread, or
 // nested inside a task) runs serially on its calling thread, so the pool never deadlocks.
 //
+// Stragglers: the caller must wait for every task a worker has started. When the machine has
+// more runnable threads than cores, the OS preempts a worker in the middle of a task for a
+// whole time slice (milliseconds, against tasks of tens of microseconds), and a decode step of
+// a few hundred parallel kernels would pay that again and again. So when the caller has waited
+// for a worker far longer than a task takes (kStragglerMin, and 4× the caller's own average
+// task), the pool runs jobs on the caller alone for a while (16× the wait, at most 200 ms), then
+// tries its workers again. On an idle machine this never triggers.
+//
 //===----------------------------------------------------------------------------===//
 #ifndef INFERNO_RUNTIME_KERNELS_THREADPOOL_H
 #define INFERNO_RUNTIME_KERNELS_THREADPOOL_H
@@ -34,6 +42,13 @@ public:
   // running parallelFor.
   void setNumThreads(int threads);
   int numThreads() const { return numThreads_; }
+  // Whether waiting long for a worker switches to the caller alone for a while (Stragglers,
+  // above; on by default). Tests that check which threads ran turn it off. Must not race a
+  // running parallelFor.
+  void setStragglerFallback(bool on) {
+    stragglerFallback_ = on;
+    soloUntil_ = 0;
+  }
 
   // Runs task(context, i) for every i in [begin, end); returns the first non-zero result (0 if
   // none). Every index runs even after an error.
@@ -57,7 +72,9 @@ private:
   void startWorkers(int workers);
   void stopWorkers();
   void workerLoop(uint32_t seenGeneration);
-  void runIndices();
+  // Runs indices of the current job until none are left; returns how many it ran.
+  int64_t runIndices();
+  int runSerially(int64_t begin, int64_t end, Task task, void *context);
 
   int numThreads_ = 1;
   std::vector<std::thread> workers_;
@@ -82,6 +99,10 @@ private:
   std::atomic<bool> busy_{false};
   std::atomic<bool> stop_{false};
   std::atomic<int> sleepers_{0};
+  // Until when (steady_clock ticks) parallelFor runs jobs on the caller alone (see Stragglers).
+  // Written and read only by the thread that owns busy_.
+  int64_t soloUntil_ = 0;
+  bool stragglerFallback_ = true;
   std::mutex mutex_;
   std::condition_variable wake_;
 };

@@ -1,7 +1,8 @@
 //===- kernel_bench.cpp - the kernel performance table of docs/kernels.md ------===//
 //
-// Usage: kernel-bench [--isa avx512|avx2|scalar] [--threads 1,2] [--only matvec|matmul|small]
+// Usage: kernel-bench [--isa avx512-bf16|avx512|avx2|scalar] [--threads 1,2] [--only matvec|matmul|small]
 //                     [--quick]
+// (--only peaks: just the read-bandwidth and arithmetic ceilings.)
 //
 // For each kernel and thread count: time per call, the achieved rate, and the ceiling measured
 // in this same run, interleaved with the kernel so both see the same machine (this VM's memory
@@ -12,7 +13,8 @@
 //     once, then runs the matvec over enough copies of the weights (≥ 1 GiB) that every call
 //     streams its weights from DRAM, as a decode step does;
 //   * prefill matmuls (compute-bound): GFLOP/s against a float32 FMA loop (vfmadd231ps on the
-//     widest vectors the selected ISA has, 12 independent chains per thread).
+//     widest vectors the selected ISA has, 12 independent chains per thread), or, for bf16
+//     weights under avx512-bf16 (dtype "bf16*": activations rounded to bf16), a vdpbf16ps loop.
 // A row reports the medians over rounds of the kernel's rate and of the ceiling, and the median
 // of the per-round ratios (the fraction column).
 //
@@ -172,6 +174,30 @@ __attribute__((target("avx2,fma"))) double fmaLoop256(long iters) {
   return out[0];
 }
 
+template <int kAcc>
+__attribute__((target("avx512f,avx512bf16"))) double dpbf16Loop512(long iters) {
+  __m512 a[kAcc];
+  for (int i = 0; i < kAcc; ++i) a[i] = _mm512_set1_ps(float(i) * 1e-3f);
+  const __m512bh b = (__m512bh)_mm512_set1_epi16(0x3f80), c = (__m512bh)_mm512_set1_epi16(0x3380);
+  for (long i = 0; i < iters; ++i)
+    for (int j = 0; j < kAcc; ++j) a[j] = _mm512_dpbf16_ps(a[j], b, c);
+  float s = 0;
+  for (int j = 0; j < kAcc; ++j) s += _mm512_reduce_add_ps(a[j]);
+  return s;
+}
+
+// One bf16 dot-product throughput measurement (vdpbf16ps zmm: 32 products and 32 additions
+// per instruction, 12 independent chains per thread) on the pool; GFLOP/s.
+double dpbf16Pass() {
+  const int threads = ThreadPool::instance().numThreads();
+  const long iters = 400000;
+  volatile double sink = 0;
+  auto a = Clock::now();
+  ThreadPool::instance().parallelFor(0, threads, [&](int64_t) { sink = dpbf16Loop512<12>(iters); });
+  const double flops = double(threads) * iters * 12 * 32 * 2;
+  return flops / seconds(a, Clock::now()) / 1e9;
+}
+
 // One float32 FMA-throughput measurement on the pool (each thread runs the loop once); GFLOP/s.
 double fmaPass(bool avx512) {
   const int threads = ThreadPool::instance().numThreads();
@@ -309,8 +335,10 @@ void benchMatmul(const Env &env, Dt d, int64_t m, int64_t n, int64_t k) {
   std::vector<double> rate, ceiling, fraction, perCall;
   const int rounds = env.quick ? 3 : 7;
   const double flops = 2.0 * m * n * k;
+  // Rounded bf16 activations run on vdpbf16ps: its throughput is the ceiling.
+  const bool dot = d == Dt::BF16 && matmulBf16RoundsActivations(m);
   for (int r = 0; r < rounds; ++r) {
-    const double peak = fmaPass(env.avx512);
+    const double peak = dot ? dpbf16Pass() : fmaPass(env.avx512);
     std::vector<double> t;
     auto start = Clock::now();
     while (t.size() < 3 || seconds(start, Clock::now()) < (env.quick ? 0.03 : 0.08)) {
@@ -325,7 +353,7 @@ void benchMatmul(const Env &env, Dt d, int64_t m, int64_t n, int64_t k) {
     perCall.push_back(tc);
   }
   Row r{"matmul", "[" + std::to_string(n) + ", " + std::to_string(k) + "] m=" + std::to_string(m),
-        dtName(d), env.threads, median(perCall), median(rate), "GFLOP/s", median(ceiling),
+        dot ? "bf16*" : dtName(d), env.threads, median(perCall), median(rate), "GFLOP/s", median(ceiling),
         median(fraction)};
   printRow(r);
   rows.push_back(r);
@@ -420,13 +448,13 @@ int main(int argc, char **argv) {
       quick = true;
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--isa avx512|avx2|scalar] [--threads 1,2] "
-                   "[--only matvec|matmul|small] [--quick]\n",
+                   "usage: %s [--isa avx512-bf16|avx512|avx2|scalar] [--threads 1,2] "
+                   "[--only matvec|matmul|small|peaks] [--quick]\n",
                    argv[0]);
       return 2;
     }
   }
-  const bool avx512 = cpuSupports(Isa::Avx512) && currentIsa() == Isa::Avx512;
+  const bool avx512 = currentIsa() == Isa::Avx512 || currentIsa() == Isa::Avx512Bf16;
   std::printf("kernel ISA: %s; hardware threads: %d\n\n", inferno_kernel_isa(),
               int(std::thread::hardware_concurrency()));
 
@@ -450,6 +478,12 @@ int main(int argc, char **argv) {
       printRow(Row{"read-bw", "1 GiB, 2 streams/task", "-", threads, 0, median(two), "GB/s", 0, 0});
       printRow(Row{"fma-peak", avx512 ? "zmm vfmadd231ps" : "ymm vfmadd231ps", "f32", threads, 0,
                    median(fma), "GFLOP/s", 0, 0});
+      if (currentIsa() == Isa::Avx512Bf16) {
+        std::vector<double> dp;
+        for (int r = 0; r < 5; ++r) dp.push_back(dpbf16Pass());
+        printRow(Row{"dot-peak", "zmm vdpbf16ps", "bf16", threads, 0, median(dp), "GFLOP/s", 0, 0});
+      }
+      if (only == "peaks") continue;
     }
     if (only.empty() || only == "matvec") {
       benchMatvec(env, Dt::BF16, 2048, 2048);

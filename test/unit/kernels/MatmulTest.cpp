@@ -8,9 +8,19 @@
 //     |y − y_exact| ≤ 4·u·√k·S   for the kernel and the reference alike (so |y − y_ref| ≤ 8·u·√k·S),
 // which for k = 2072 is 1.1e-5·S: three orders of magnitude above the differences we see, and
 // 40× below the effect of dropping or duplicating one term (≈ S/k), so indexing bugs fail.
+//
+// Under avx512-bf16, bf16-weight matmuls with m ≥ 4 round the activations to bf16 first
+// (Dispatch.h: matmulBf16RoundsActivations). Their products are then exact in float32 too, so
+// the same bound holds against the exact result for the rounded x (and the scalar
+// matmulBf16RoundedRef). Against the unrounded x, rounding moves each product by at most
+// 2^-8 relative (bf16 keeps 8 significant bits; round to nearest: half an ulp), so
+// |y − y_exact| ≤ 2^-8·S + 4·u·√k·S.
 #include "KernelTestUtil.h"
 
 #include "inferno/kernels.h"
+#include "runtime/kernels/Convert.h"
+#include "runtime/kernels/Dispatch.h"
+#include "runtime/kernels/Scalar.h"
 
 #include <gtest/gtest.h>
 
@@ -55,33 +65,63 @@ void checkMatmul(Dtype dtype, const Case &c, uint32_t seed) {
     }
   };
 
-  // Exact (double) results and the bound per output.
-  std::vector<double> exact(c.m * c.n), bound(c.m * c.n);
-  for (int64_t i = 0; i < c.m; ++i)
-    for (int64_t j = 0; j < c.n; ++j) {
-      double s = 0, a = 0;
-      for (int64_t p = 0; p < c.k; ++p) {
-        double prod = double(x[i * c.k + p]) * wv[j * c.k + p];
-        s += prod;
-        a += std::fabs(prod);
+  // Exact (double) results and the bound per output, for activations xs.
+  struct Expected {
+    std::vector<double> exact, bound, sumAbs;
+  };
+  auto expected = [&](const std::vector<float> &xs) {
+    Expected e{std::vector<double>(c.m * c.n), std::vector<double>(c.m * c.n),
+               std::vector<double>(c.m * c.n)};
+    for (int64_t i = 0; i < c.m; ++i)
+      for (int64_t j = 0; j < c.n; ++j) {
+        double s = 0, a = 0;
+        for (int64_t p = 0; p < c.k; ++p) {
+          double prod = double(xs[i * c.k + p]) * wv[j * c.k + p];
+          s += prod;
+          a += std::fabs(prod);
+        }
+        e.exact[i * c.n + j] = s;
+        e.bound[i * c.n + j] = 4 * kU * std::sqrt(double(c.k)) * a + 1e-30;
+        e.sumAbs[i * c.n + j] = a;
       }
-      exact[i * c.n + j] = s;
-      bound[i * c.n + j] = 4 * kU * std::sqrt(double(c.k)) * a + 1e-30;
-    }
+    return e;
+  };
+  const Expected plain = expected(x);
   std::vector<float> yref(c.m * c.n);
   run(yref.data(), true);
   for (size_t i = 0; i < yref.size(); ++i)
-    ASSERT_LE(std::fabs(yref[i] - exact[i]), bound[i]) << "reference, output " << i;
+    ASSERT_LE(std::fabs(yref[i] - plain.exact[i]), plain.bound[i]) << "reference, output " << i;
+
+  // The bf16-activation contract (only bf16 weights, only some ISAs and m).
+  Expected rounded;
+  std::vector<float> yrefRounded;
+  if (dtype == Dtype::BF16) {
+    std::vector<float> xr(x.size());
+    for (size_t i = 0; i < x.size(); ++i) xr[i] = bf16ToFloat(floatToBf16(x[i]));
+    rounded = expected(xr);
+    yrefRounded.resize(c.m * c.n);
+    scalar::matmulBf16RoundedRef(x.data(), w16.data(), yrefRounded.data(), c.m, c.n, c.k);
+    for (size_t i = 0; i < yrefRounded.size(); ++i)
+      ASSERT_LE(std::fabs(yrefRounded[i] - rounded.exact[i]), rounded.bound[i])
+          << "rounded reference, output " << i;
+  }
 
   forEachIsa([&](Isa) {
+    const bool roundsX = dtype == Dtype::BF16 && matmulBf16RoundsActivations(c.m);
+    const Expected &e = roundsX ? rounded : plain;
+    const std::vector<float> &ref = roundsX ? yrefRounded : yref;
     std::vector<float> y(c.m * c.n, NAN);
     run(y.data(), false);
     double worst = 0;
     for (size_t i = 0; i < y.size(); ++i) {
-      ASSERT_LE(std::fabs(y[i] - exact[i]), bound[i]) << "output " << i << " (row " << i / c.n
-                                                      << ", col " << i % c.n << ")";
-      ASSERT_LE(std::fabs(y[i] - yref[i]), 2 * bound[i]) << "output " << i;
-      worst = std::max(worst, std::fabs(y[i] - yref[i]) / bound[i]);
+      ASSERT_LE(std::fabs(y[i] - e.exact[i]), e.bound[i]) << "output " << i << " (row " << i / c.n
+                                                          << ", col " << i % c.n << ")";
+      ASSERT_LE(std::fabs(y[i] - ref[i]), 2 * e.bound[i]) << "output " << i;
+      if (roundsX)
+        ASSERT_LE(std::fabs(y[i] - plain.exact[i]),
+                  std::ldexp(plain.sumAbs[i], -8) + plain.bound[i])
+            << "output " << i << " against unrounded activations";
+      worst = std::max(worst, std::fabs(y[i] - ref[i]) / e.bound[i]);
     }
     testing::Test::RecordProperty("worst_fraction_of_bound", std::to_string(worst));
   });

@@ -33,6 +33,8 @@ TEST(ThreadPool, DefaultIsHardwareConcurrencyAndSettable) {
 TEST(ThreadPool, RunsEveryIndexOnceAndUsesTheWorkers) {
   auto &pool = ThreadPool::instance();
   const int saved = pool.numThreads();
+  // A worker descheduled on a busy machine must not make the pool fall back to the caller.
+  pool.setStragglerFallback(false);
   for (int threads : {1, 2, 4}) {
     pool.setNumThreads(threads);
     for (int64_t count : {1, 2, 7, 1000}) {
@@ -53,6 +55,45 @@ TEST(ThreadPool, RunsEveryIndexOnceAndUsesTheWorkers) {
       }
     }
   }
+  pool.setStragglerFallback(true);
+  pool.setNumThreads(saved);
+}
+
+// A worker that holds its task for 20 ms (as the OS does to a preempted one) makes the next jobs
+// run on the caller alone; after the solo period (at most 200 ms) the workers take part again.
+TEST(ThreadPool, FallsBackToTheCallerAfterAStraggler) {
+  auto &pool = ThreadPool::instance();
+  const int saved = pool.numThreads();
+  pool.setNumThreads(2);
+  const std::thread::id caller = std::this_thread::get_id();
+  auto threadsOfAJob = [&] {
+    std::mutex mu;
+    std::set<std::thread::id> ids;
+    pool.parallelFor(0, 400, [&](int64_t) {
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+      std::lock_guard<std::mutex> lock(mu);
+      ids.insert(std::this_thread::get_id());
+    });
+    return ids;
+  };
+  ASSERT_EQ(threadsOfAJob().size(), 2u);  // both threads work (as in the test above)
+  std::atomic<bool> workerStarted{false};
+  pool.parallelFor(0, 2, [&](int64_t) {
+    if (std::this_thread::get_id() != caller) {
+      workerStarted = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } else {
+      // Keep the caller's own task short but make sure the worker joined.
+      auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+      while (!workerStarted && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+    }
+  });
+  ASSERT_TRUE(workerStarted.load()) << "no worker joined the job";
+  const auto solo = threadsOfAJob();
+  EXPECT_EQ(solo.size(), 1u);
+  EXPECT_EQ(solo.count(caller), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  EXPECT_EQ(threadsOfAJob().size(), 2u);
   pool.setNumThreads(saved);
 }
 
@@ -99,7 +140,7 @@ TEST(ThreadPool, ReportsTheFirstError) {
 // ---- ISA selection.
 TEST(Dispatch, IsaNamesAndSupport) {
   const std::string isa = inferno_kernel_isa();
-  EXPECT_TRUE(isa == "avx512" || isa == "avx2" || isa == "scalar") << isa;
+  EXPECT_TRUE(isa == "avx512-bf16" || isa == "avx512" || isa == "avx2" || isa == "scalar") << isa;
   const auto all = supportedIsas();
   ASSERT_FALSE(all.empty());
   EXPECT_EQ(all.front(), Isa::Scalar);
@@ -107,11 +148,14 @@ TEST(Dispatch, IsaNamesAndSupport) {
     EXPECT_TRUE(setIsa(i));
     EXPECT_STREQ(inferno_kernel_isa(), isaName(i));
   }
-  // Without INFERNO_KERNEL_ISA the best supported ISA is the default.
+  // Without INFERNO_KERNEL_ISA the best exact ISA is the default: the last supported one, or,
+  // where avx512-bf16 (opt-in only) is supported, avx512.
+  const Isa bestExact = all.back() == Isa::Avx512Bf16 ? Isa::Avx512 : all.back();
+  EXPECT_EQ(detectedIsa(), bestExact);
   if (!std::getenv("INFERNO_KERNEL_ISA")) {
-    EXPECT_EQ(isaName(all.back()), isa);
+    EXPECT_EQ(isaName(bestExact), isa);
   }
-  setIsa(all.back());
+  setIsa(detectedIsa());
   std::printf("kernel ISA at start: %s; supported:", isa.c_str());
   for (Isa i : all) std::printf(" %s", isaName(i));
   std::printf("\n");
@@ -128,7 +172,9 @@ TEST(Dispatch, EnvironmentVariableForcesIsa) {
   ASSERT_GT(len, 0);
   self[len] = 0;
   auto selectedWith = [&](const std::string &value) {
-    std::string cmd = "INFERNO_KERNEL_ISA=" + value + " '" + self +
+    // The child runs one test: it must not inherit lit's sharding (it could be sharded out).
+    std::string cmd = "env -u GTEST_TOTAL_SHARDS -u GTEST_SHARD_INDEX -u GTEST_OUTPUT "
+                      "INFERNO_KERNEL_ISA=" + value + " '" + self +
                       "' --gtest_filter=Dispatch.PrintSelectedIsa 2>&1";
     FILE *p = popen(cmd.c_str(), "r");
     std::string out;
@@ -144,11 +190,11 @@ TEST(Dispatch, EnvironmentVariableForcesIsa) {
   for (Isa i : all) EXPECT_EQ(selectedWith(isaName(i)).first, isaName(i));
   // Unknown or unsupported values fall back to the best ISA with a warning.
   auto bad = selectedWith("avx1024");
-  EXPECT_EQ(bad.first, isaName(all.back()));
+  EXPECT_EQ(bad.first, isaName(detectedIsa()));
   EXPECT_NE(bad.second.find("unknown INFERNO_KERNEL_ISA"), std::string::npos) << bad.second;
   if (!cpuSupports(Isa::Avx512)) {
     auto unsupported = selectedWith("avx512");
-    EXPECT_EQ(unsupported.first, isaName(all.back()));
+    EXPECT_EQ(unsupported.first, isaName(detectedIsa()));
     EXPECT_NE(unsupported.second.find("not supported"), std::string::npos);
   }
 }
