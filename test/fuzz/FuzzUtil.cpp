@@ -1,4 +1,4 @@
-//===- FuzzUtil.cpp - helpers shared by the fuzz targets ------------------===//
+//===- FuzzUtil.cpp - utilities shared by the fuzz targets ------------------===//
 
 #include "FuzzUtil.h"
 

@@ -1,4 +1,4 @@
-//===- FuzzUtil.h - helpers shared by the fuzz targets ----------*- C++ -*-===//
+//===- FuzzUtil.h - utilities shared by the fuzz targets ----------*- C++ -*-===//
 
 #ifndef INFERNO_TEST_FUZZ_FUZZUTIL_H
 #define INFERNO_TEST_FUZZ_FUZZUTIL_H
