@@ -14,6 +14,8 @@ packages=(
   nlohmann-json3-dev libabsl-dev libpcre2-dev
   # tests
   libgtest-dev libgmock-dev googletest python3 python3-numpy python3-jinja2
+  # fuzz targets (libFuzzer, ASan and UBSan runtimes come with clang's compiler-rt)
+  clang libclang-rt-14-dev
 )
 # The tokenizer oracle runs under Node.js; a machine may already carry a Node.js that bundles npm
 # (and conflicts with Debian's npm package), so ask for Debian's only where the commands are missing.

@@ -28,6 +28,13 @@ config.substitutions.append(("%generate", "%s %s" % (
 config.substitutions.append(("%mutate", "%s %s" % (
     config.python_executable,
     os.path.join(config.inferno_src_root, "test", "lit-tools", "mutate_model.py"))))
+config.substitutions.append(("%corrupt", "%s %s" % (
+    config.python_executable,
+    os.path.join(config.inferno_src_root, "test", "lit-tools", "corrupt_file.py"))))
+config.substitutions.append(("%kill-compile", "%s %s %s" % (
+    config.python_executable,
+    os.path.join(config.inferno_src_root, "test", "lit-tools", "kill_compile.py"),
+    os.path.join(config.inferno_tools_dir, "inferno"))))
 config.substitutions.append(("%lit-tools", os.path.join(config.inferno_src_root, "test", "lit-tools")))
 config.substitutions.append(("%src", config.inferno_src_root))
 config.substitutions.append(("%obj", config.inferno_obj_root))
@@ -40,3 +47,10 @@ if os.path.isdir(shared_models):
 else:
     lit_config.note("no shared test data at %s: tests that need it are unsupported (skipped)"
                     % config.inferno_shared_dir)
+
+# Under INFERNO_SANITIZE every report is fatal (the build passes -fno-sanitize-recover), and lit
+# passes no environment through by default: say how the sanitizers should behave.
+if config.inferno_sanitize:
+    config.environment["ASAN_OPTIONS"] = "detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:detect_odr_violation=2"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+    config.available_features.add("sanitizer")

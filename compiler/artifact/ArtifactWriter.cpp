@@ -14,13 +14,20 @@
 #include "absl/strings/str_join.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
-#include "llvm/Support/Signals.h"
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
+#include <csignal>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace inferno {
 namespace {
@@ -33,22 +40,64 @@ constexpr const char *kExecutable = "model";
 constexpr const char *kPackedWeights = "weights.bin";
 constexpr uint64_t kTensorAlignment = 64; // a cache line: aligned vector loads for kernels
 
-/// The temporary artifact directory: removed unless committed, also on SIGINT/SIGTERM.
+/// Marks a staging directory and names the compiler process that writes it.
+constexpr const char *kStagingMarker = ".inferno-staging";
+
+/// Removes the files of a flat directory, then the directory, with async-signal-safe calls
+/// only (a signal may interrupt the compiler inside malloc).
+void removeFlatDirectoryFromSignal(const char *path) {
+  int fd = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  alignas(8) char buffer[4096];
+  for (bool removed = true; removed;) {
+    removed = false;
+    long n = syscall(SYS_getdents64, fd, buffer, sizeof buffer);
+    if (n <= 0)
+      break;
+    for (long at = 0; at < n;) {
+      struct Entry {
+        uint64_t inode;
+        int64_t offset;
+        unsigned short length;
+        unsigned char type;
+        char name[1];
+      };
+      const Entry *entry = reinterpret_cast<const Entry *>(buffer + at);
+      const char *name = buffer + at + offsetof(Entry, name);
+      if (std::strcmp(name, ".") != 0 && std::strcmp(name, "..") != 0 &&
+          unlinkat(fd, name, 0) == 0)
+        removed = true;
+      at += entry->length;
+    }
+    lseek(fd, 0, SEEK_SET); // unlinking while reading: start over until a pass removes nothing
+  }
+  ::close(fd);
+  rmdir(path);
+}
+
+/// The temporary artifact directory, OUTPUT.tmp-XXXXXX beside the output: removed unless
+/// committed, also on SIGINT, SIGTERM and SIGHUP. It holds no manifest.json until the end, so
+/// it never passes for an artifact; after a SIGKILL (which nothing can catch) it stays, and the
+/// next compile to the same output removes it once its compiler process is gone.
 class StagingDirectory {
 public:
   static absl::StatusOr<std::unique_ptr<StagingDirectory>> create(const fs::path &output) {
     fs::path parent = output.has_parent_path() ? output.parent_path() : fs::path(".");
+    removeAbandoned(parent, output.filename().string() + ".tmp-");
     std::string pattern = (parent / (output.filename().string() + ".tmp-XXXXXX")).string();
     if (!mkdtemp(pattern.data()))
       return absl::InternalError(absl::StrCat(parent.string(), ": cannot create a directory"));
     std::error_code ec; // mkdtemp makes it private; an artifact is as readable as any directory
     fs::permissions(pattern, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                  fs::perms::others_read | fs::perms::others_exec, ec);
+    std::ofstream(fs::path(pattern) / kStagingMarker) << getpid() << "\n";
     auto staging = std::unique_ptr<StagingDirectory>(new StagingDirectory(pattern));
-    llvm::sys::AddSignalHandler(&StagingDirectory::onSignal, staging.get());
+    staging->installSignalHandlers();
     return staging;
   }
   ~StagingDirectory() {
+    restoreSignalHandlers();
     if (!committed_) {
       std::error_code ec;
       fs::remove_all(path_, ec);
@@ -59,6 +108,7 @@ public:
   /// Moves the staged artifact to `output`, replacing what was there if `force`.
   absl::Status commit(const fs::path &output, bool force) {
     std::error_code ec;
+    fs::remove(path_ / kStagingMarker, ec);
     fs::path old;
     if (fs::exists(output, ec)) {
       if (!force)
@@ -69,9 +119,15 @@ public:
       if (ec)
         return absl::InternalError(absl::StrCat(output.string(), ": ", ec.message()));
     }
+    // From here a signal must not delete the directory that becomes the artifact.
+    restoreSignalHandlers();
     fs::rename(path_, output, ec);
-    if (ec)
+    if (ec) {
+      std::error_code restoreError;
+      if (!old.empty())
+        fs::rename(old, output, restoreError); // put the previous artifact back
       return absl::InternalError(absl::StrCat(output.string(), ": ", ec.message()));
+    }
     committed_ = true;
     if (!old.empty())
       fs::remove_all(old, ec);
@@ -79,14 +135,75 @@ public:
   }
 
 private:
-  explicit StagingDirectory(std::string path) : path_(std::move(path)) {}
-  static void onSignal(void *self) {
-    auto *staging = static_cast<StagingDirectory *>(self);
-    std::error_code ec;
-    if (!staging->committed_)
-      fs::remove_all(staging->path_, ec);
+  explicit StagingDirectory(std::string path) : path_(std::move(path)) {
+    std::snprintf(signalPath_, sizeof signalPath_, "%s", path_.c_str());
   }
+
+  static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
+  static inline StagingDirectory *active_ = nullptr;
+
+  void installSignalHandlers() {
+    if (path_.string().size() >= sizeof signalPath_)
+      return; // too long to remove from a handler; the next compile removes it
+    active_ = this;
+    struct sigaction action = {};
+    action.sa_handler = &StagingDirectory::onSignal;
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < std::size(kSignals); ++i) {
+      sigaction(kSignals[i], nullptr, &previous_[i]);
+      // A signal the parent chose to ignore (nohup, a background job) stays ignored.
+      if (previous_[i].sa_handler != SIG_IGN)
+        sigaction(kSignals[i], &action, nullptr);
+    }
+    installed_ = true;
+  }
+
+  void restoreSignalHandlers() {
+    if (!installed_)
+      return;
+    for (size_t i = 0; i < std::size(kSignals); ++i)
+      sigaction(kSignals[i], &previous_[i], nullptr);
+    installed_ = false;
+    active_ = nullptr;
+  }
+
+  static void onSignal(int signal) {
+    StagingDirectory *staging = active_;
+    if (!staging) {
+      ::signal(signal, SIG_DFL);
+      raise(signal);
+      return;
+    }
+    removeFlatDirectoryFromSignal(staging->signalPath_);
+    // Then what was there before (LLVM's handler, or the default action: die of the signal).
+    for (size_t i = 0; i < std::size(kSignals); ++i)
+      if (kSignals[i] == signal)
+        sigaction(signal, &staging->previous_[i], nullptr);
+    raise(signal);
+  }
+
+  /// Staging directories of earlier compiles to the same output whose process is gone
+  /// (killed with SIGKILL, or the machine went down).
+  static void removeAbandoned(const fs::path &parent, const std::string &prefix) {
+    std::error_code ec;
+    for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (name.rfind(prefix, 0) != 0 || !it->is_directory(ec))
+        continue;
+      std::ifstream marker(it->path() / kStagingMarker);
+      long pid = 0;
+      if (!(marker >> pid) || pid <= 0)
+        continue; // not ours, or being committed
+      if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
+        continue; // its compiler still runs
+      fs::remove_all(it->path(), ec);
+    }
+  }
+
   fs::path path_;
+  char signalPath_[4096] = {};
+  struct sigaction previous_[std::size(kSignals)] = {};
+  bool installed_ = false;
   bool committed_ = false;
 };
 
@@ -321,7 +438,12 @@ absl::Status compileArtifact(const CompileOptions &options) {
   }
 
   json manifest = manifestJson(model, options, context, placed, tensors, sizes, print, hasTokenizer);
-  std::ofstream(dir / "manifest.json") << manifest.dump(2) << "\n";
+  // Last, so that a directory without it is never mistaken for a finished artifact.
+  std::ofstream manifestFile(dir / "manifest.json");
+  manifestFile << manifest.dump(2) << "\n";
+  manifestFile.close();
+  if (!manifestFile)
+    return absl::InternalError(absl::StrCat((dir / "manifest.json").string(), ": cannot write"));
   return staging->commit(options.output, options.force);
 }
 

@@ -48,7 +48,8 @@ public:
       return error(field, "must be a number");
     double d = v.get<double>();
     if (!(d > 0.0) || !std::isfinite(d))
-      return error(field, absl::StrCat("must be a positive finite number, got ", v.dump()));
+      return error(field, absl::StrCat("must be a positive finite number, got ",
+                                       std::isfinite(d) ? v.dump() : absl::StrCat(d)));
     return d;
   }
 
@@ -223,6 +224,17 @@ absl::StatusOr<ModelConfig> parseModelConfigText(const std::string &text, const 
   }
   if (c.headDim % 2 != 0)
     return f.error("head_dim", absl::StrCat("must be even for rotary embedding, got ", c.headDim));
+  // Each factor is at most 2^32 (positiveIntValue), so these products fit in 64 bits; the
+  // tensor shapes and byte sizes computed from them later must, too.
+  if (c.numHeads * c.headDim > (int64_t{1} << 32))
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": num_attention_heads x head_dim (", c.numHeads, " x ", c.headDim,
+        ") is implausibly large"));
+  for (int64_t rows : {c.vocabSize, c.intermediateSize, c.numHeads * c.headDim})
+    if (rows * c.hiddenSize > (int64_t{1} << 40))
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": hidden_size (", c.hiddenSize, ") with vocab_size, intermediate_size or the "
+          "attention width makes a weight matrix of over 2^40 elements"));
 
   // What the decoder computes must be what we implement: refuse variations, don't ignore them.
   std::string act;

@@ -134,11 +134,17 @@ absl::StatusOr<SafetensorsHeader> parseSafetensorsHeader(std::string_view header
               return a.fileOffset != b.fileOffset ? a.fileOffset < b.fileOffset
                                                   : a.byteSize < b.byteSize;
             });
-  for (size_t i = 1; i < header.tensors.size(); ++i) {
-    const TensorInfo &prev = header.tensors[i - 1], &next = header.tensors[i];
-    if (next.fileOffset < prev.fileOffset + prev.byteSize && next.byteSize > 0 && prev.byteSize > 0)
-      return fileError(path, absl::StrCat("tensors '", prev.name, "' and '", next.name,
+  // Compare each tensor with the non-empty one that ends last before it, not merely its
+  // neighbour: an empty tensor sorted in between must not hide an overlap.
+  const TensorInfo *reach = nullptr;
+  for (const TensorInfo &next : header.tensors) {
+    if (next.byteSize == 0)
+      continue;
+    if (reach && next.fileOffset < reach->fileOffset + reach->byteSize)
+      return fileError(path, absl::StrCat("tensors '", reach->name, "' and '", next.name,
                                           "' overlap in the file"));
+    if (!reach || next.fileOffset + next.byteSize > reach->fileOffset + reach->byteSize)
+      reach = &next;
   }
   return header;
 }

@@ -111,9 +111,17 @@ absl::Status loadIndex(WeightManifest &manifest, ProblemSink &sink) {
                                "', which does not hold it"))));
   }
 
+  // Only informative, so a wrong value is a warning; but converting a float or a negative
+  // number to a byte count would be undefined behaviour, so it must be a non-negative integer.
   if (root.contains("metadata") && root["metadata"].is_object() &&
-      root["metadata"].contains("total_size") && root["metadata"]["total_size"].is_number()) {
-    uint64_t stated = root["metadata"]["total_size"].get<uint64_t>();
+      root["metadata"].contains("total_size")) {
+    const json &total = root["metadata"]["total_size"];
+    if (!total.is_number_unsigned()) {
+      manifest.warnings.push_back(absl::StrCat(path, ": metadata.total_size is ", total.dump(),
+                                               ", not a byte count; ignored"));
+      return absl::OkStatus();
+    }
+    uint64_t stated = total.get<uint64_t>();
     if (stated != manifest.totalBytes())
       manifest.warnings.push_back(absl::StrCat(path, ": metadata.total_size is ", stated,
                                                " but the tensors hold ", manifest.totalBytes(),

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <limits>
+#include <stdexcept>
 #include <sstream>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -20,6 +22,22 @@ using json = nlohmann::json;
 std::string baseName(const std::string &path) {
   size_t slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+/// A JSON integer that fits T. nlohmann's get<T>() would convert a float with static_cast,
+/// which is undefined behaviour when the value does not fit (a manifest is untrusted input).
+template <typename T>
+T integer(const json &value, const char *field) {
+  bool fits = value.is_number_unsigned()
+                  ? value.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())
+                  : value.is_number_integer() && value.get<int64_t>() >= 0 &&
+                        static_cast<uint64_t>(value.get<int64_t>()) <=
+                            static_cast<uint64_t>(std::numeric_limits<T>::max());
+  if (!fits)
+    throw std::invalid_argument(std::string("'") + field + "' must be a non-negative integer, got " +
+                                value.dump());
+  return static_cast<T>(value.is_number_unsigned() ? value.get<uint64_t>()
+                                                   : static_cast<uint64_t>(value.get<int64_t>()));
 }
 
 std::string joinPath(const std::string &dir, const std::string &file) {
@@ -44,7 +62,7 @@ Expected<ArtifactManifest> readManifest(const std::string &directory) {
   try {
     if (root.value("format", "") != "inferno-artifact")
       return makeError(path + ": not an Inferno artifact manifest");
-    int format = root.at("format_version").get<int>();
+    int format = integer<int>(root.at("format_version"), "format_version");
     if (format != kManifestFormatVersion)
       return makeError(path + ": manifest format " + std::to_string(format) + ", this runtime reads " +
                        std::to_string(kManifestFormatVersion) + "; recompile the model");
@@ -56,11 +74,12 @@ Expected<ArtifactManifest> readManifest(const std::string &directory) {
     m.target = root.at("target").get<std::string>();
     const json &gen = root.at("generation");
     if (gen.contains("bos_token_id") && !gen["bos_token_id"].is_null())
-      m.bosTokenId = gen["bos_token_id"].get<int32_t>();
-    m.eosTokenIds = gen.at("eos_token_ids").get<std::vector<int32_t>>();
-    m.vocab = gen.at("vocab").get<int64_t>();
-    m.context = gen.at("context").get<int64_t>();
-    m.maxBatch = gen.at("max_batch").get<int64_t>();
+      m.bosTokenId = integer<int32_t>(gen["bos_token_id"], "bos_token_id");
+    for (const json &id : gen.at("eos_token_ids"))
+      m.eosTokenIds.push_back(integer<int32_t>(id, "eos_token_ids"));
+    m.vocab = integer<int64_t>(gen.at("vocab"), "vocab");
+    m.context = integer<int64_t>(gen.at("context"), "context");
+    m.maxBatch = integer<int64_t>(gen.at("max_batch"), "max_batch");
     if (root.contains("tokenizer") && root["tokenizer"].is_string())
       m.tokenizerFile = root["tokenizer"].get<std::string>();
     const json &weights = root.at("weights");
@@ -68,16 +87,17 @@ Expected<ArtifactManifest> readManifest(const std::string &directory) {
     m.fingerprint = weights.at("fingerprint").get<std::string>();
     for (const json &file : weights.at("files")) {
       m.weightFiles.push_back(file.at("path").get<std::string>());
-      m.weightFileBytes.push_back(file.at("bytes").get<uint64_t>());
+      m.weightFileBytes.push_back(integer<uint64_t>(file.at("bytes"), "bytes"));
     }
     for (const json &t : root.at("tensors")) {
       FingerprintTensor tensor;
       tensor.name = t.at("name").get<std::string>();
       tensor.dtype = t.at("dtype").get<std::string>();
-      tensor.shape = t.at("shape").get<std::vector<int64_t>>();
-      tensor.file = t.at("file").get<uint32_t>();
-      tensor.offset = t.at("offset").get<uint64_t>();
-      tensor.bytes = t.at("bytes").get<uint64_t>();
+      for (const json &extent : t.at("shape"))
+        tensor.shape.push_back(integer<int64_t>(extent, "shape"));
+      tensor.file = integer<uint32_t>(t.at("file"), "file");
+      tensor.offset = integer<uint64_t>(t.at("offset"), "offset");
+      tensor.bytes = integer<uint64_t>(t.at("bytes"), "bytes");
       if (tensor.file >= m.weightFiles.size())
         return makeError(path + ": tensor '" + tensor.name + "' names weight file " +
                          std::to_string(tensor.file) + " of " +
@@ -85,6 +105,8 @@ Expected<ArtifactManifest> readManifest(const std::string &directory) {
       m.tensors.push_back(std::move(tensor));
     }
   } catch (const json::exception &e) {
+    return makeError(path + ": malformed manifest (" + e.what() + ")");
+  } catch (const std::invalid_argument &e) {
     return makeError(path + ": malformed manifest (" + e.what() + ")");
   }
   if (m.vocab <= 0 || m.context <= 0 || m.maxBatch <= 0)
@@ -158,7 +180,7 @@ Expected<std::vector<MappedFile>> mapWeights(const ArtifactManifest &m,
   }
   for (const FingerprintTensor &t : m.tensors)
     if (t.offset > sizes[t.file] || t.bytes > sizes[t.file] - t.offset)
-      return makeError(m.weightFiles[t.file] + ": tensor '" + t.name + "' lies past the end");
+      return makeError(paths[t.file] + ": tensor '" + t.name + "' lies past the end");
   std::string actual = fingerprintText(fingerprintWeights(m.tensors, bases, sizes));
   if (actual != m.fingerprint) {
     // The fingerprint covers all files together: name the one file, or the folder of several.

@@ -4,11 +4,76 @@
 
 #include "runtime/include/inferno/abi.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <sys/mman.h>
 
 namespace inferno::rt {
+namespace {
+/// Headroom beyond the estimate: the executable, its stacks, the tokenizer, the kernels' thread
+/// pool, and the rest of the system.
+constexpr uint64_t kMemoryMargin = uint64_t(128) << 20;
+
+std::string mebibytes(uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  return text;
+}
+
+/// A cgroup v2 limit on this process's memory (what a container may still use), if any.
+std::optional<uint64_t> cgroupMemoryLeft() {
+  std::ifstream max("/sys/fs/cgroup/memory.max"), current("/sys/fs/cgroup/memory.current");
+  std::string limit;
+  uint64_t used = 0;
+  if (!(max >> limit) || limit == "max" || !(current >> used))
+    return std::nullopt;
+  char *end = nullptr;
+  uint64_t bytes = std::strtoull(limit.c_str(), &end, 10);
+  if (*end != '\0')
+    return std::nullopt;
+  return bytes > used ? bytes - used : 0;
+}
+} // namespace
+
+std::optional<uint64_t> availableMemory(std::string *source) {
+  // For tests: pretend this many bytes are available (docs/robustness.md).
+  if (const char *pretend = std::getenv("INFERNO_AVAILABLE_MEMORY"); pretend && *pretend) {
+    char *end = nullptr;
+    uint64_t bytes = std::strtoull(pretend, &end, 10);
+    if (*end == '\0') {
+      if (source)
+        *source = "INFERNO_AVAILABLE_MEMORY";
+      return bytes;
+    }
+  }
+  // MemAvailable is the kernel's estimate of what can be used without swapping: free memory
+  // plus the page cache and slab that can be reclaimed. A weight file already in the page
+  // cache is counted there, and mapping it reuses those very pages, so the weights are
+  // compared with MemAvailable as they are; adding their cached pages again would count them
+  // twice.
+  std::ifstream meminfo("/proc/meminfo");
+  std::string line;
+  std::optional<uint64_t> available;
+  while (std::getline(meminfo, line)) {
+    unsigned long long kib = 0;
+    if (std::sscanf(line.c_str(), "MemAvailable: %llu kB", &kib) == 1) {
+      available = static_cast<uint64_t>(kib) * 1024;
+      break;
+    }
+  }
+  if (!available)
+    return std::nullopt;
+  if (source)
+    *source = "MemAvailable";
+  if (std::optional<uint64_t> cgroup = cgroupMemoryLeft(); cgroup && *cgroup < *available) {
+    available = cgroup;
+    if (source)
+      *source = "the cgroup's memory.max";
+  }
+  return available;
+}
 
 Expected<std::unique_ptr<Engine>> Engine::open(const std::string &artifactDir,
                                                const std::string &weightsDir) {
@@ -26,6 +91,24 @@ Expected<std::unique_ptr<Engine>> Engine::open(const std::string &artifactDir,
       desc.max_batch != manifest->maxBatch ||
       desc.num_weight_files != static_cast<int64_t>(manifest->weightFiles.size()))
     return makeError(where + ": does not describe the model compiled into this executable");
+
+  // Refuse before mapping anything a model that cannot fit: every weight page is read for
+  // each token, and the KV cache may fill up to the full context, so all of it must stay
+  // resident; otherwise generation would page from disk at a crawl or be killed midway.
+  uint64_t weightBytes = 0;
+  for (uint64_t bytes : manifest->weightFileBytes)
+    weightBytes += bytes;
+  const uint64_t kvBytes = static_cast<uint64_t>(desc.kv_cache_floats) * sizeof(float);
+  const uint64_t scratchNeed = static_cast<uint64_t>(desc.scratch_floats) * sizeof(float);
+  const uint64_t needed = weightBytes + kvBytes + scratchNeed + kMemoryMargin;
+  std::string source;
+  if (std::optional<uint64_t> available = availableMemory(&source); available && needed > *available)
+    return makeError(artifactDir + ": the model needs about " + mebibytes(needed) + " (weights " +
+                     mebibytes(weightBytes) + ", KV cache for " + std::to_string(desc.context) +
+                     " positions " + mebibytes(kvBytes) + ", scratch " + mebibytes(scratchNeed) +
+                     ", margin " + mebibytes(kMemoryMargin) + ") but " + mebibytes(*available) +
+                     " is available (" + source + "); compile with a smaller --context or "
+                     "--dtype, or free memory");
 
   std::unique_ptr<Engine> engine(new Engine());
   engine->manifest_ = std::move(*manifest);

@@ -7,8 +7,14 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 namespace inferno::rt {
+
+/// Bytes of memory this process can use without swapping: MemAvailable from /proc/meminfo,
+/// or less when a cgroup limit is lower; the environment variable INFERNO_AVAILABLE_MEMORY
+/// (bytes) overrides both, for tests. `source` receives which one it was. nullopt when unknown.
+std::optional<uint64_t> availableMemory(std::string *source = nullptr);
 
 /// Owns the mapped weights, the KV cache and the scratch arena, and feeds tokens through the
 /// artifact's `inferno_model_forward` in chunks of at most max_batch.

@@ -261,6 +261,12 @@ public:
     while (static_cast<int64_t>(generated.size()) < options_.maxTokens) {
       if (!options_.dumpLogits.empty())
         dumped_.insert(dumped_.end(), logits_.begin(), logits_.end());
+      // NaN or infinite weights give such logits; sorting or drawing from them is undefined.
+      for (float l : logits_)
+        if (!std::isfinite(l))
+          die("the model produced a non-finite logit (" + std::to_string(l) + ") at position " +
+              std::to_string(engine_.position()) +
+              ": its weights hold NaN or infinite values, or overflow");
       int32_t next = sampler_.sample(logits_);
       bool eos = std::find(m.eosTokenIds.begin(), m.eosTokenIds.end(), next) != m.eosTokenIds.end();
       if (eos && !options_.ignoreEos)

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -329,9 +330,11 @@ TEST(ChatErrors, SyntaxAndRuntimeErrors) {
 }
 
 TEST(ChatConfig, ReadsTokenizerConfigs) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("inferno-chat-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  // mkdtemp: a pid-based name could meet files left by an earlier process with that pid.
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "inferno-chat-test-XXXXXX").string();
+  ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+  std::filesystem::path dir = pattern;
   auto write = [&](const std::string &name, const json &value) {
     std::ofstream(dir / name) << value.dump();
   };

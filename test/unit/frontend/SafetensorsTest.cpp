@@ -91,6 +91,25 @@ TEST(Safetensors, RejectsOverlappingTensors) {
             "m.st: tensors 'a' and 'b' overlap in the file");
 }
 
+// An empty tensor sorted between two overlapping ones used to hide the overlap, since only
+// neighbours were compared; a tensor nested in a longer one two places back, likewise.
+TEST(Safetensors, RejectsOverlapsThatAreNotNeighbours) {
+  std::string hidden = R"({"a": {"dtype": "F32", "shape": [16], "data_offsets": [0, 64]},
+                           "z": {"dtype": "F32", "shape": [0], "data_offsets": [8, 8]},
+                           "b": {"dtype": "F32", "shape": [4], "data_offsets": [16, 32]}})";
+  EXPECT_EQ(messageOf(parseSafetensorsHeader(hidden, sizeFor(hidden, 64), "m.st")),
+            "m.st: tensors 'a' and 'b' overlap in the file");
+  std::string nested = R"({"a": {"dtype": "F32", "shape": [16], "data_offsets": [0, 64]},
+                           "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]},
+                           "c": {"dtype": "F32", "shape": [2], "data_offsets": [40, 48]}})";
+  EXPECT_EQ(messageOf(parseSafetensorsHeader(nested, sizeFor(nested, 64), "m.st")),
+            "m.st: tensors 'a' and 'b' overlap in the file");
+  std::string adjacent = R"({"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]},
+                             "z": {"dtype": "F32", "shape": [0], "data_offsets": [16, 16]},
+                             "b": {"dtype": "F32", "shape": [4], "data_offsets": [16, 32]}})";
+  EXPECT_TRUE(parseSafetensorsHeader(adjacent, sizeFor(adjacent, 32), "m.st").ok());
+}
+
 TEST(Safetensors, RejectsMalformedEntries) {
   const std::pair<const char *, const char *> cases[] = {
       {R"({"w": 3})", "m.st: tensor 'w': entry is not a JSON object"},

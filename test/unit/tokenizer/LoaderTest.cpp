@@ -2,6 +2,7 @@
 
 #include "TestTokenizers.h"
 
+#include <cstdlib>
 #include <fstream>
 
 #include <unistd.h>
@@ -24,11 +25,15 @@ void expectContains(const std::string &haystack, const std::string &needle) {
   EXPECT_NE(haystack.find(needle), std::string::npos) << "message: " << haystack;
 }
 
+/// A fresh directory of this test's own: mkdtemp never reuses a name, whereas a name made
+/// from the pid can meet a directory left by an earlier process with the same pid.
 std::filesystem::path tempDir(const std::string &name) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("inferno-tokenizer-test-" + name + "-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return dir;
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / ("inferno-tokenizer-test-" + name + "-XXXXXX"))
+          .string();
+  if (!mkdtemp(pattern.data()))
+    ADD_FAILURE() << "cannot create " << pattern;
+  return pattern;
 }
 
 void writeFile(const std::filesystem::path &path, const std::string &text) {
