@@ -133,22 +133,16 @@ absl::StatusOr<PlacedWeights> placeWeights(mlir::ModuleOp module, const LoadedMo
           (modelDir / source.file).string(), ": tensor '", source.name, "' is ",
           dtypeName(source.dtype), "; the CPU backend reads F32, F16 and BF16 weights",
           quantized ? " and I8 quantized ones" : ""));
-    if (options.linkWeights) {
-      if (target != source.dtype)
-        return absl::InvalidArgumentError(
-            quantizationScale.count(weight.getSymName())
-                ? absl::StrCat("--weights link reads the checkpoint in place, but tensor '",
-                               source.name, "' is ", dtypeName(source.dtype),
-                               " and is to be stored as ", dtypeName(target),
-                               " (w8a8 scales are read as F32); use --weights pack")
-                : absl::StrCat("--weights link reads the checkpoint in place, but tensor '",
-                               source.name, "' is ", dtypeName(source.dtype), " and ",
-                               options.dtype ? "--dtype" : "--precision", " asks for ",
-                               dtypeName(target), "; drop ",
-                               options.dtype ? "--dtype" : "--precision",
-                               " or use --weights pack"));
+    if (options.linkWeights && target == source.dtype)
       continue; // the op already names the checkpoint file and offset
-    }
+    // Linking, w8a8 scales the checkpoint stores in another float dtype still go (widened to
+    // f32, a few KB a layer) into the artifact's own weights.bin, beside the linked files.
+    if (options.linkWeights && !quantizationScale.count(weight.getSymName()))
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--weights link reads the checkpoint in place, but tensor '", source.name, "' is ",
+          dtypeName(source.dtype), " and ", options.dtype ? "--dtype" : "--precision",
+          " asks for ", dtypeName(target), "; drop ", options.dtype ? "--dtype" : "--precision",
+          " or use --weights pack"));
     cursor = (cursor + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
     PackedTensor t;
     t.sourcePath = (modelDir / source.file).string();
@@ -164,7 +158,10 @@ absl::StatusOr<PlacedWeights> placeWeights(mlir::ModuleOp module, const LoadedMo
   }
   placed.packedBytes = cursor;
   for (llvm::StringRef file : llama::getWeightFiles(module)) {
-    if (options.linkWeights) {
+    if (options.linkWeights && file == kPackedWeights) {
+      placed.absolutePaths.push_back(""); // inside the artifact: known once it is staged
+      placed.manifestPaths.push_back(file.str());
+    } else if (options.linkWeights) {
       placed.absolutePaths.push_back((modelDir / file.str()).string());
       placed.manifestPaths.push_back(placed.absolutePaths.back());
     } else {
@@ -324,11 +321,14 @@ absl::Status compileArtifact(const CompileOptions &options) {
   const fs::path &dir = staging->path();
 
   std::vector<std::string> weightPaths = placed.absolutePaths;
-  if (!options.linkWeights) {
+  if (!options.linkWeights || !placed.packing.empty())
     INFERNO_RETURN_IF_ERROR(
         writePackedWeights((dir / kPackedWeights).string(), placed.packedBytes, placed.packing));
+  if (!options.linkWeights)
     weightPaths = {(dir / kPackedWeights).string()};
-  }
+  for (std::string &path : weightPaths)
+    if (path.empty())
+      path = (dir / kPackedWeights).string();
   std::vector<rt::FingerprintTensor> tensors;
   std::vector<uint64_t> sizes;
   std::string print;
