@@ -6,8 +6,9 @@ its ceiling, measured in one run.
 
 Generates the full-size model with random weights (models/generate.py, cached under --work;
 w8a8: a bf16 checkpoint with compressed-tensors int8 linears, lm_head/embedding dense),
-compiles it with --weights link (timed; w8a8 with --weights pack, since its bf16 scales are
-widened to f32), measures the machine's read bandwidth
+compiles it with --weights link (timed; w8a8 with --weights pack, which aligns every int8
+row to 64 bytes: read in place from 8-byte-aligned checkpoint tensors, each 64-byte load of the
+VNNI kernel straddles two cache lines), measures the machine's read bandwidth
 (inferno-membw), then runs the artifact: a 64-token prompt (prefill) and 64 greedy tokens
 (decode), with --stats and under /usr/bin/time for peak RSS. Prints one markdown table.
 
