@@ -21,6 +21,7 @@ Only the Python standard library and numpy are used; safetensors is written by h
 import argparse
 import json
 import os
+import re
 import shutil
 import struct
 import sys
@@ -283,18 +284,35 @@ def tensor_specs(cfg):
     if not cfg["tie_word_embeddings"]:
         specs.append(("lm_head.weight", (vocab, h), "linear"))
     if cfg.get("quantize") == "w8a8":
+        qc = cfg.get("quantization_config", W8A8_CONFIG)
         quantized = []
         for name, shape, init in specs:
-            if init == "linear" and name != "lm_head.weight":
+            if init == "linear" and quantizes(qc, name[:-len(".weight")]):
                 quantized += [(name, shape, "qweight"), (name + "_scale", (shape[0], 1), "qscale")]
+                if cfg.get("zero_points"):
+                    quantized.append((name + "_zero_point", (shape[0], 1), "qzero"))
             else:
                 quantized.append((name, shape, init))
         specs = quantized
     return specs
 
 
+def quantizes(qc, module):
+    """compressed-tensors' module matching for a Linear module: `ignore` first, then any config
+    group's targets; each entry the class name "Linear", a module name, or "re:" + a regex
+    matched as re.match does (anchored at the start only)."""
+    def match(pattern):
+        if pattern.startswith("re:"):
+            return re.match(pattern[3:], module) is not None
+        return pattern in (module, "Linear")
+    if any(match(p) for p in qc.get("ignore") or []):
+        return False
+    return any(match(t) for g in (qc.get("config_groups") or {}).values()
+               for t in g.get("targets") or [])
+
+
 def elem_size(init, elem):
-    return 1 if init == "qweight" else elem
+    return 1 if init in ("qweight", "qzero") else elem
 
 
 def split_shards(sizes, n):
@@ -331,12 +349,22 @@ def to_dtype(a, dtype):
 def make_chunk(seed, name, shape, init, row0, rows, dtype):
     # Seeded per (tensor name, chunk): values do not depend on dtype, sharding, thread count or
     # on which other tensors exist, and chunks can be generated in parallel.
+    if init == "qzero":
+        return np.zeros((rows, 1), np.int8)
     if init in ("qweight", "qscale"):
-        # Symmetric per-channel int8 of the dense weight: scale = absmax / 127, q = round(w / s).
+        # Symmetric per-channel int8 of the dense weight as llm-compressor computes it: the
+        # scale spreads [-absmax, absmax] over the 255 steps of [-128, 127] (absmax / 127.5),
+        # rounded to the stored dtype, and q = round_half_even(w / scale) clamped to [-128, 127]
+        # (so -128 is common: every row's most negative weight near -absmax lands on it).
         w = make_chunk(seed, name, shape, "linear", row0, rows, "F32")
-        scale = np.maximum(np.abs(w).max(axis=1, keepdims=True), np.float32(1e-8)) / np.float32(127)
+        scale = np.maximum(np.abs(w).max(axis=1, keepdims=True), np.float32(1e-8)) / np.float32(127.5)
+        scale = np.ascontiguousarray(scale, dtype=np.float32)
+        if dtype == "BF16":
+            scale = (to_dtype(scale, dtype).astype(np.uint32) << np.uint32(16)).view(np.float32)
+        elif dtype == "F16":
+            scale = scale.astype(np.float16).astype(np.float32)
         if init == "qscale":
-            return to_dtype(np.ascontiguousarray(scale, dtype=np.float32), dtype)
+            return to_dtype(scale, dtype)
         return np.clip(np.rint(w / scale), -128, 127).astype(np.int8)
     rng = np.random.default_rng([seed, zlib.crc32(name.encode()), row0])
     cols = shape[1] if len(shape) == 2 else shape[0]
@@ -369,7 +397,7 @@ class Writer:
         header, off = {"__metadata__": {"format": "pt"}}, 0
         for name, shape, init in specs:
             n = int(np.prod(shape)) * elem_size(init, self.elem)
-            header[name] = {"dtype": "I8" if init == "qweight" else self.dtype,
+            header[name] = {"dtype": "I8" if init in ("qweight", "qzero") else self.dtype,
                             "shape": list(shape), "data_offsets": [off, off + n]}
             off += n
         text = json.dumps(header, separators=(",", ":")).encode()
@@ -387,6 +415,8 @@ class Writer:
         for name, shape, init in specs:
             if init == "qscale":  # scales of the weight named without "_scale", chunked as it is
                 name, shape = name[:-len("_scale")], self.weight_shapes[name[:-len("_scale")]]
+            elif init == "qzero":
+                name, shape = name[:-len("_zero_point")], self.weight_shapes[name[:-len("_zero_point")]]
             rows = shape[0] if len(shape) == 2 else 1
             step = max(1, CHUNK_ELEMS // shape[-1]) if len(shape) == 2 else 1
             for row0 in range(0, rows, step):
@@ -510,6 +540,12 @@ def main():
     ap.add_argument("--quantize", choices=["w8a8"],
                     help="w8a8: compressed-tensors int8 linears with per-channel scales "
                          "(lm_head dense), and the quantization_config that describes them")
+    ap.add_argument("--quant-ignore",
+                    help="with --quantize: the quantization_config ignore list, comma-separated "
+                         "module names or re:REGEX (default: the config's, else lm_head)")
+    ap.add_argument("--zero-points", action="store_true",
+                    help="with --quantize: also write all-zero X.weight_zero_point tensors, as "
+                         "older compressed-tensors writers did for symmetric schemes")
     ap.add_argument("--force", action="store_true", help="replace an existing output directory")
     args = ap.parse_args()
 
@@ -523,6 +559,13 @@ def main():
     cfg = build_config(args)
     if args.quantize:
         cfg["quantize"] = args.quantize
+    if (args.quant_ignore is not None or args.zero_points) and cfg.get("quantize") != "w8a8":
+        die("--quant-ignore and --zero-points need --quantize w8a8 or a quantized --config")
+    if args.quant_ignore is not None:
+        qc = json.loads(json.dumps(cfg.get("quantization_config", W8A8_CONFIG)))
+        qc["ignore"] = [p for p in args.quant_ignore.split(",") if p]
+        cfg["quantization_config"] = qc
+    cfg["zero_points"] = args.zero_points
 
     # Build next to the target and rename at the end: a crash never leaves a half-written model.
     try:

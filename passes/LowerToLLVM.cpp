@@ -120,6 +120,8 @@ private:
   void call(StringRef kernel, ArrayRef<Value> operands);
   FailureOr<Value> weightPointer(Operation *op, FlatSymbolRefAttr symbol);
   FailureOr<std::string> dtypeSuffix(Operation *op, FlatSymbolRefAttr symbol);
+  LogicalResult matmulCall(Operation *op, FlatSymbolRefAttr symbol, Value x, Value y, Value rows,
+                           int64_t n, int64_t k);
   Value buffer(Value v) { return offsetPtr(scratch_, f32_, plan_->offsetOf(v)); }
   Value invFreqTable(RopeAttr rope, int64_t headDim);
   LogicalResult lowerOp(Operation &op);
@@ -171,7 +173,8 @@ FailureOr<std::string> ForwardLowering::dtypeSuffix(Operation *op, FlatSymbolRef
   auto weight = symbols_->lookup<WeightOp>(symbol.getValue());
   Type element = weight.getTensorType().getElementType();
   if (weight.getQuant())
-    return op->emitOpError() << "quantized weights are not supported by the CPU backend yet";
+    return op->emitOpError() << "reads the quantized weight " << symbol
+                             << " without an i8 #llama.precision (run llama-assign-precision)";
   if (element.isF32())
     return std::string("f32");
   if (element.isBF16())
@@ -179,6 +182,44 @@ FailureOr<std::string> ForwardLowering::dtypeSuffix(Operation *op, FlatSymbolRef
   if (element.isF16())
     return std::string("f16");
   return op->emitOpError() << "the CPU backend has no kernel for " << element << " weights";
+}
+
+/// y[rows, n] = x[rows, k] · Wᵀ by the kernel the op's precision names: int8 weights with
+/// per-channel scales and per-token int8 activations (w8a8), or a float weight's dtype.
+LogicalResult ForwardLowering::matmulCall(Operation *op, FlatSymbolRefAttr symbol, Value x,
+                                          Value y, Value rows, int64_t n, int64_t k) {
+  auto weight = symbols_->lookup<WeightOp>(symbol.getValue());
+  if (!weight)
+    return op->emitOpError() << "weight " << symbol << " is not a llama.weight";
+  auto precision = op->getAttrOfType<PrecisionAttr>(LlamaDialect::kPrecisionAttrName);
+  if (precision && precision.getStorage() != weight.getTensorType().getElementType())
+    return op->emitOpError() << "has " << precision << " but " << symbol << " is stored as "
+                             << weight.getTensorType().getElementType();
+  FailureOr<Value> w = weightPointer(op, symbol);
+  if (failed(w))
+    return failure();
+  if (precision && precision.getCompute().isInteger(8)) {
+    std::optional<QuantAttr> quant = weight.getQuant();
+    if (!quant || quant->getKind() != QuantKind::int8 ||
+        quant->getGranularity() != QuantGranularity::channel)
+      return op->emitOpError() << "computes in i8, which needs int8 weights with per-channel "
+                                  "scales, but "
+                               << symbol << " is not quantized that way";
+    auto scale = symbols_->lookup<WeightOp>(quant->getScale().getValue());
+    if (!scale || !scale.getTensorType().getElementType().isF32())
+      return op->emitOpError() << "reads scales " << quant->getScale()
+                               << ", which the w8a8 kernel needs stored as f32";
+    FailureOr<Value> scales = weightPointer(op, quant->getScale());
+    if (failed(scales))
+      return failure();
+    call("inferno_matmul_w8a8", {x, *w, *scales, y, rows, constI64(n), constI64(k)});
+    return success();
+  }
+  FailureOr<std::string> suffix = dtypeSuffix(op, symbol);
+  if (failed(suffix))
+    return failure();
+  call("inferno_matmul_" + *suffix, {x, *w, y, rows, constI64(n), constI64(k)});
+  return success();
 }
 
 Value ForwardLowering::invFreqTable(RopeAttr rope, int64_t headDim) {
@@ -225,11 +266,8 @@ LogicalResult ForwardLowering::lowerOp(Operation &op) {
         });
       })
       .Case([&](LinearOp l) {
-        return weightCall("matmul", l, l.getWeightAttr(), [&](Value w) {
-          return SmallVector<Value>{buffer(l.getInput()), w, buffer(l.getResult()), nTokens_,
-                                    constI64(features(l.getResult())),
-                                    constI64(features(l.getInput()))};
-        });
+        return matmulCall(l, l.getWeightAttr(), buffer(l.getInput()), buffer(l.getResult()),
+                          nTokens_, features(l.getResult()), features(l.getInput()));
       })
       .Case([&](LMHeadOp h) {
         // Decode needs only the last token's logits: m = 1 from the last row, unless the
@@ -243,10 +281,8 @@ LogicalResult ForwardLowering::lowerOp(Operation &op) {
         Value source = LLVM::SelectOp::create(b_, loc_, isAll, input, offsetPtr(input, f32_, lastRow));
         Value rows = LLVM::SelectOp::create(b_, loc_, isAll, nTokens_, constI64(1));
         Value logits = loadField(args_, Logits, ptr_);
-        return weightCall("matmul", h, h.getWeightAttr(), [&](Value w) {
-          return SmallVector<Value>{source, w, logits, rows, constI64(features(h.getResult())),
-                                    constI64(hidden)};
-        });
+        return matmulCall(h, h.getWeightAttr(), source, logits, rows, features(h.getResult()),
+                          hidden);
       })
       .Case([&](RopeOp r) {
         Value in = buffer(r.getInput()), out = buffer(r.getResult());

@@ -5,12 +5,49 @@
 
 include "mlir/Pass/PassBase.td"
 
+def LlamaAssignPrecision : Pass<"llama-assign-precision", "::mlir::ModuleOp"> {
+  let summary = "Decide the storage and compute types of every weight-reading op";
+  let description = [{
+    Attaches `llama.precision = #llama.precision<...>` to every `llama.linear`,
+    `llama.lm_head` and `llama.embedding`, and rewrites the storage type of the `llama.weight`
+    symbols to match, so that placing weights and lowering only follow what is decided here.
+
+    - A weight the checkpoint quantized (its `llama.weight` carries `quant`, attached by the
+      importer from compressed-tensors' `config_groups` minus `ignore`) runs as w8a8:
+      `storage = i8, compute = i8, activations = int8_dynamic_token` (int8 activations
+      quantized per token at run time, int32 sums, float scales). Its scales are stored as
+      f32, as the kernel reads them. This is the only quantization the CPU backend executes:
+      any other `quant` (int4, fp8, per-tensor or per-group scales, int8 weights without
+      activation quantization) is refused, naming the weight, as is a quantized weight read
+      by anything but a linear or lm_head.
+    - Every other weight is dense: `compute = f32`, stored as the `precision` policy says,
+      else as `dtype` when given (norm weights included), else as the checkpoint stores it.
+
+    The policy is a list `MODULE=DTYPE,...` (DTYPE f32, bf16 or f16), later entries winning:
+    `default` names every weight; otherwise MODULE matches a weight's module path (its
+    checkpoint name without `model.` and `.weight`, e.g. `layers.3.mlp.down_proj`) by its
+    leading components, each a name, `*`, a layer number or a range `A-B`: `lm_head`,
+    `embed_tokens`, `layers.0-1`, `layers.*.mlp`, `layers.2.self_attn.q_proj`. A tied
+    embedding is one weight, named by both `embed_tokens` and `lm_head`. Weights the
+    checkpoint quantized keep their quantization. An entry that matches no dense weight, or
+    that asks for a quantized dtype (`int8`: quantizing at compile time is not implemented
+    yet), is an error.
+  }];
+  let options = [
+    Option<"dtype", "dtype", "std::string", /*default=*/"\"\"",
+           "Storage of dense weights: f32, bf16 or f16 (default: as in the checkpoint)">,
+    Option<"precision", "precision", "std::string", /*default=*/"\"\"",
+           "Precision policy: MODULE=DTYPE entries, comma-separated, later ones winning">,
+  ];
+}
+
 def LlamaLowerToLLVM : Pass<"llama-lower-to-llvm", "::mlir::ModuleOp"> {
   let summary = "Lower the forward pass to LLVM dialect calls into the CPU kernel library";
   let description = [{
     Replaces `func.func @forward` with `llvm.func @inferno_model_forward(ptr)` following the
     runtime ABI (runtime/include/inferno/abi.h): each `llama` op becomes a call to its kernel
-    (`inferno_matmul_bf16`, `inferno_attention`, ...) with every shape, weight offset and
+    (`inferno_matmul_bf16`, `inferno_attention`, ...; `inferno_matmul_w8a8` for a linear
+    whose `llama.precision` computes in i8) with every shape, weight offset and
     buffer offset a constant; only the token count is read at run time. Activations live in
     one scratch arena whose slots are reused once a value is dead; RoPE works in place when
     its input has no other use. RoPE frequencies (with linear or llama3 scaling) are computed

@@ -2,10 +2,13 @@
 """CPU benchmark: decode and prefill speed of a compiled Llama-3.2-1B-shaped model, each next to
 its ceiling, measured in one run.
 
-  scripts/bench-cpu.py [--build build] [--work DIR] [--dtypes bf16,f32] [--threads 1,2]
+  scripts/bench-cpu.py [--build build] [--work DIR] [--dtypes bf16,f32,w8a8] [--threads 1,2]
 
-Generates the full-size model with random weights (models/generate.py, cached under --work),
-compiles it with --weights link (timed), measures the machine's read bandwidth
+Generates the full-size model with random weights (models/generate.py, cached under --work;
+w8a8: a bf16 checkpoint with compressed-tensors int8 linears, lm_head/embedding dense),
+compiles it with --weights link (timed; w8a8 with --weights pack, which aligns every int8
+row to 64 bytes: read in place from 8-byte-aligned checkpoint tensors, each 64-byte load of the
+VNNI kernel straddles two cache lines), measures the machine's read bandwidth
 (inferno-membw), then runs the artifact: a 64-token prompt (prefill) and 64 greedy tokens
 (decode), with --stats and under /usr/bin/time for peak RSS. Prints one markdown table.
 
@@ -33,19 +36,11 @@ def run(cmd, **kw):
                           stderr=subprocess.PIPE, **kw)
 
 
-def weight_bytes(model_dir):
-    """Bytes decode reads per token, from the safetensors headers."""
-    import struct
-    total = 0
-    for name in os.listdir(model_dir):
-        if name.endswith(".safetensors"):
-            with open(os.path.join(model_dir, name), "rb") as f:
-                (n,) = struct.unpack("<Q", f.read(8))
-                header = json.loads(f.read(n))
-            for key, entry in header.items():
-                if key != "__metadata__":
-                    total += entry["data_offsets"][1] - entry["data_offsets"][0]
-    return total
+def weight_bytes(artifact):
+    """Bytes decode reads per token: every tensor the artifact's manifest lists, in the dtype
+    the artifact reads it (the tied embedding is one tensor)."""
+    with open(os.path.join(artifact, "manifest.json")) as f:
+        return sum(t["bytes"] for t in json.load(f)["tensors"])
 
 
 def matmul_params(cfg):
@@ -94,16 +89,17 @@ def main():
     for dtype in args.dtypes.split(","):
         model = os.path.join(args.work, f"{args.preset}-{dtype}")
         if not os.path.isdir(model):
+            quant = ["--dtype", "bf16", "--quantize", "w8a8"] if dtype == "w8a8" else ["--dtype", dtype]
             run([PYTHON, os.path.join(ROOT, "models", "generate.py"), "-o", model,
-                 "--preset", args.preset, "--dtype", dtype, "--seed", "1"])
+                 "--preset", args.preset, "--seed", "1"] + quant)
         with open(os.path.join(model, "config.json")) as f:
             cfg = json.load(f)
         artifact = os.path.join(args.work, f"{args.preset}-{dtype}.artifact")
         start = time.monotonic()
-        run([inferno, "compile", model, "-o", artifact, "--weights", "link", "--force",
-             "--context", "1024"])
+        run([inferno, "compile", model, "-o", artifact, "--force", "--context", "1024",
+             "--weights", "pack" if dtype == "w8a8" else "link"])
         compile_s = time.monotonic() - start
-        nbytes = weight_bytes(model)
+        nbytes = weight_bytes(artifact)
         layer_params, head_params = matmul_params(cfg)
         # Prefill runs every layer on every prompt token, and lm_head on the last one only (the
         # logits of the others are not computed).
@@ -134,7 +130,7 @@ def main():
           + ", ".join(f"{t} thread{'s' * (t > 1)} {bandwidth[t] / 1e9:.1f} GB/s" for t in threads)
           + "; load average at the end " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print()
-    print("| dtype | threads | kernels | compile (link) s | load s | decode tok/s | roofline tok/s | "
+    print("| dtype | threads | kernels | compile s (w8a8: pack, else link) | load s | decode tok/s | roofline tok/s | "
           "of roofline | prefill tok/s | prefill GFLOP/s | peak GFLOP/s | of peak | peak RSS GB | "
           "weights GB |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")

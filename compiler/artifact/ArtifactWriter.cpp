@@ -7,12 +7,15 @@
 #include "compiler/frontend/ModelDirectory.h"
 #include "compiler/frontend/StatusMacros.h"
 #include "compiler/importer/Importer.h"
+#include "passes/Passes.h"
 #include "dialects/llama/LlamaDialect.h"
 #include "runtime/support/Fingerprint.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/Program.h"
 
 #include <nlohmann/json.hpp>
@@ -26,6 +29,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -208,16 +212,13 @@ private:
 };
 
 Dtype dtypeOfElement(mlir::Type t) {
+  if (t.isInteger(8))
+    return Dtype::I8;
   if (t.isBF16())
     return Dtype::BF16;
   if (t.isF16())
     return Dtype::F16;
   return Dtype::F32;
-}
-
-mlir::Type elementOfDtype(mlir::MLIRContext *ctx, Dtype d) {
-  mlir::Builder b(ctx);
-  return d == Dtype::BF16 ? b.getBF16Type() : d == Dtype::F16 ? b.getF16Type() : b.getF32Type();
 }
 
 struct PlacedWeights {
@@ -229,28 +230,36 @@ struct PlacedWeights {
 };
 
 /// Decides where each weight lives in the artifact and rewrites the `llama.weight` ops to say
-/// so: one aligned weights.bin in the requested dtype ("pack"), or the checkpoint's own files
-/// unchanged ("link").
+/// so: one aligned weights.bin with every weight in the storage type llama-assign-precision
+/// gave it ("pack"), or the checkpoint's own files unchanged ("link").
 absl::StatusOr<PlacedWeights> placeWeights(mlir::ModuleOp module, const LoadedModel &model,
                                            const CompileOptions &options) {
   PlacedWeights placed;
   fs::path modelDir = fs::absolute(model.spec.directory);
   uint64_t cursor = 0;
+  std::set<llvm::StringRef> quantizationScale;
+  for (auto weight : module.getOps<llama::WeightOp>())
+    if (std::optional<llama::QuantAttr> quant = weight.getQuant())
+      quantizationScale.insert(quant->getScale().getValue());
   for (auto weight : module.getOps<llama::WeightOp>()) {
     const ManifestTensor &source = model.manifest.tensors.at(weight.getCheckpointName().str());
-    Dtype target = options.dtype.value_or(source.dtype);
-    if (!isFloatWeightDtype(source.dtype))
+    Dtype target = dtypeOfElement(weight.getTensorType().getElementType());
+    bool quantized = weight.getQuant().has_value();
+    if (quantized ? source.dtype != Dtype::I8 : !isFloatWeightDtype(source.dtype))
       return absl::UnimplementedError(absl::StrCat(
           (modelDir / source.file).string(), ": tensor '", source.name, "' is ",
-          dtypeName(source.dtype), "; the CPU backend reads F32, F16 and BF16 weights"));
-    if (options.linkWeights) {
-      if (target != source.dtype)
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--weights link reads the checkpoint in place, but tensor '", source.name, "' is ",
-            dtypeName(source.dtype), " and --dtype asks for ", dtypeName(target),
-            "; drop --dtype or use --weights pack"));
+          dtypeName(source.dtype), "; the CPU backend reads F32, F16 and BF16 weights",
+          quantized ? " and I8 quantized ones" : ""));
+    if (options.linkWeights && target == source.dtype)
       continue; // the op already names the checkpoint file and offset
-    }
+    // Linking, w8a8 scales the checkpoint stores in another float dtype still go (widened to
+    // f32, a few KB a layer) into the artifact's own weights.bin, beside the linked files.
+    if (options.linkWeights && !quantizationScale.count(weight.getSymName()))
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--weights link reads the checkpoint in place, but tensor '", source.name, "' is ",
+          dtypeName(source.dtype), " and ", options.dtype ? "--dtype" : "--precision",
+          " asks for ", dtypeName(target), "; drop ", options.dtype ? "--dtype" : "--precision",
+          " or use --weights pack"));
     cursor = (cursor + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
     PackedTensor t;
     t.sourcePath = (modelDir / source.file).string();
@@ -263,12 +272,13 @@ absl::StatusOr<PlacedWeights> placeWeights(mlir::ModuleOp module, const LoadedMo
     cursor += static_cast<uint64_t>(t.elements * dtypeSize(target));
     weight.setFile(kPackedWeights);
     weight.setOffset(static_cast<int64_t>(t.destinationOffset));
-    weight.setType(mlir::RankedTensorType::get(weight.getTensorType().getShape(),
-                                               elementOfDtype(module.getContext(), target)));
   }
   placed.packedBytes = cursor;
   for (llvm::StringRef file : llama::getWeightFiles(module)) {
-    if (options.linkWeights) {
+    if (options.linkWeights && file == kPackedWeights) {
+      placed.absolutePaths.push_back(""); // inside the artifact: known once it is staged
+      placed.manifestPaths.push_back(file.str());
+    } else if (options.linkWeights) {
       placed.absolutePaths.push_back((modelDir / file.str()).string());
       placed.manifestPaths.push_back(placed.absolutePaths.back());
     } else {
@@ -394,6 +404,30 @@ absl::Status compileArtifact(const CompileOptions &options) {
   if (options.dumpAfter)
     options.dumpAfter("import", *module);
 
+  {
+    mlir::PassManager pm(&mlirContext);
+    LlamaAssignPrecisionOptions precision;
+    if (options.dtype)
+      precision.dtype = *options.dtype == Dtype::BF16 ? "bf16"
+                        : *options.dtype == Dtype::F16 ? "f16"
+                                                       : "f32";
+    precision.precision = options.precision;
+    pm.addPass(createLlamaAssignPrecision(precision));
+    // Its refusals are about the model or the policy: one line, as every bad input gets.
+    std::string firstError;
+    mlir::ScopedDiagnosticHandler handler(&mlirContext, [&](mlir::Diagnostic &diagnostic) {
+      if (firstError.empty() && diagnostic.getSeverity() == mlir::DiagnosticSeverity::Error)
+        firstError = diagnostic.str();
+      return mlir::success();
+    });
+    if (mlir::failed(pm.run(*module)))
+      return absl::InvalidArgumentError(absl::StrCat(
+          model.spec.directory, ": ",
+          firstError.empty() ? "precision cannot be assigned" : firstError));
+  }
+  if (options.dumpAfter)
+    options.dumpAfter("llama-assign-precision", *module);
+
   PlacedWeights placed;
   INFERNO_ASSIGN_OR_RETURN(placed, placeWeights(*module, model, options));
   if (options.dumpAfter)
@@ -404,11 +438,14 @@ absl::Status compileArtifact(const CompileOptions &options) {
   const fs::path &dir = staging->path();
 
   std::vector<std::string> weightPaths = placed.absolutePaths;
-  if (!options.linkWeights) {
+  if (!options.linkWeights || !placed.packing.empty())
     INFERNO_RETURN_IF_ERROR(
         writePackedWeights((dir / kPackedWeights).string(), placed.packedBytes, placed.packing));
+  if (!options.linkWeights)
     weightPaths = {(dir / kPackedWeights).string()};
-  }
+  for (std::string &path : weightPaths)
+    if (path.empty())
+      path = (dir / kPackedWeights).string();
   std::vector<rt::FingerprintTensor> tensors;
   std::vector<uint64_t> sizes;
   std::string print;

@@ -17,8 +17,10 @@ namespace inferno {
 struct CompileOptions {
   std::string modelDir;
   std::string output;
-  /// Storage dtype of every weight in the artifact; unset keeps the checkpoint's.
+  /// Storage dtype of every dense weight in the artifact; unset keeps the checkpoint's.
   std::optional<Dtype> dtype;
+  /// Precision policy ("default=bf16,lm_head=f32,layers.0-1=f32"), see llama-assign-precision.
+  std::string precision;
   /// Reference the checkpoint's safetensors files in place instead of packing a copy.
   bool linkWeights = false;
   /// Positions the KV cache holds; 0 means min(max_position_embeddings, kDefaultContext).

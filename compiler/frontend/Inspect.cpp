@@ -361,8 +361,9 @@ absl::StatusOr<InspectReport> inspectModelDirectory(const std::string &directory
     return p.severity == ManifestProblem::Error;
   });
   if (r.quantization)
-    r.compileRefusal = absl::StrCat(r.quantization->method, " ", r.quantization->schemeName(),
-                                    " weights cannot be compiled yet");
+    if (absl::Status compilable = checkCompilable(*r.quantization, "config.json");
+        !compilable.ok())
+      r.compileRefusal = std::string(compilable.message());
 
   uint64_t tokenizerBytes = 0;
   if (fs::is_regular_file(dir / "tokenizer.json", ec))

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 namespace inferno {
 namespace {
@@ -17,6 +18,30 @@ void appendUnique(std::vector<int64_t> &ids, const std::vector<int64_t> &more) {
   for (int64_t id : more)
     if (std::find(ids.begin(), ids.end(), id) == ids.end())
       ids.push_back(id);
+}
+/// Symmetric schemes have no zero points, but older compressed-tensors writers still store an
+/// all-zero `X.weight_zero_point`: accepted when every byte is zero, refused otherwise.
+absl::Status checkZeroPoints(const LoadedModel &model) {
+  for (const ExpectedTensor &expected :
+       expectedTensors(model.spec.config, &*model.quantization)) {
+    if (expected.kind != TensorKind::QuantizedWeight)
+      continue;
+    auto it = model.manifest.tensors.find(expected.module + ".weight_zero_point");
+    if (it == model.manifest.tensors.end())
+      continue;
+    const ManifestTensor &t = it->second;
+    std::string path = (fs::path(model.manifest.directory) / t.file).string();
+    std::ifstream in(path, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(t.fileOffset));
+    std::vector<char> bytes(t.byteSize);
+    if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
+      return absl::DataLossError(absl::StrCat(path, ": ends inside tensor '", t.name, "'"));
+    if (std::any_of(bytes.begin(), bytes.end(), [](char b) { return b != 0; }))
+      return absl::UnimplementedError(absl::StrCat(
+          path, ": tensor '", t.name, "' is not all zero, but quantization_config says the "
+          "weights are symmetric; asymmetric int8 weights cannot be compiled"));
+  }
+  return absl::OkStatus();
 }
 } // namespace
 
@@ -43,15 +68,12 @@ absl::StatusOr<LoadedModel> loadModelDirectory(const std::string &directory) {
                                             "model directory has a config.json)"));
   INFERNO_ASSIGN_OR_RETURN(spec.config, parseModelConfig(configPath.string()));
   if (spec.config.quantizationConfig) {
-    // Name what the checkpoint holds, so the refusal says exactly what is missing.
     absl::StatusOr<QuantizationScheme> scheme =
         parseQuantizationConfig(*spec.config.quantizationConfig, configPath.string());
     if (!scheme.ok())
       return scheme.status();
-    return absl::UnimplementedError(absl::StrCat(
-        configPath.string(), ": quantization_config: ", scheme->method, " ",
-        scheme->schemeName(), " (", scheme->format.empty() ? "no format" : scheme->format,
-        ") weights cannot be compiled yet; `inferno inspect` describes the checkpoint"));
+    INFERNO_RETURN_IF_ERROR(checkCompilable(*scheme, configPath.string()));
+    model.quantization = std::move(*scheme);
   }
 
   fs::path generationPath = fs::path(directory) / "generation_config.json";
@@ -89,7 +111,8 @@ absl::StatusOr<LoadedModel> loadModelDirectory(const std::string &directory) {
   INFERNO_ASSIGN_OR_RETURN(model.manifest, loadWeightManifest(directory));
 
   std::vector<std::string> errors;
-  for (ManifestProblem &problem : validateManifest(spec.config, model.manifest))
+  for (ManifestProblem &problem : validateManifest(spec.config, model.manifest,
+                                                        model.quantization ? &*model.quantization : nullptr))
     (problem.severity == ManifestProblem::Error ? errors : model.warnings)
         .push_back(std::move(problem.message));
   if (!errors.empty()) {
@@ -98,6 +121,8 @@ absl::StatusOr<LoadedModel> loadModelDirectory(const std::string &directory) {
       absl::StrAppend(&message, " (and ", errors.size() - 1, " more problems)");
     return absl::InvalidArgumentError(message);
   }
+  if (model.quantization)
+    INFERNO_RETURN_IF_ERROR(checkZeroPoints(model));
   return model;
 }
 

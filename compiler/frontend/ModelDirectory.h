@@ -36,6 +36,9 @@ struct ModelSpec {
 struct LoadedModel {
   ModelSpec spec;
   WeightManifest manifest;
+  /// config.json's quantization_config, when the checkpoint is quantized (only schemes the
+  /// compiler can execute get this far: checkCompilable).
+  std::optional<QuantizationScheme> quantization;
   /// Non-fatal problems (unexpected tensors, ...), each a full message.
   std::vector<std::string> warnings;
 };

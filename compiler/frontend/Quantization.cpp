@@ -185,6 +185,56 @@ absl::StatusOr<QuantizationScheme> parseQuantizationConfig(const std::string &te
   return scheme;
 }
 
+absl::Status checkCompilable(const QuantizationScheme &scheme, const std::string &path) {
+  auto refuse = [&](const std::string &field, const std::string &value, const char *why) {
+    return absl::UnimplementedError(absl::StrCat(path, ": field 'quantization_config.", field,
+                                                 "' is ", value, ": ", why));
+  };
+  constexpr const char *kOnly =
+      "only compressed-tensors int-quantized w8a8 int8 (symmetric per-channel int8 weights, "
+      "dynamic per-token int8 activations) can be compiled so far";
+  if (scheme.format == "float-quantized")
+    return refuse("format", "'float-quantized'",
+                  "fp8 weights cannot be compiled yet; only int-quantized w8a8 int8 can");
+  if (scheme.format == "pack-quantized")
+    return refuse("format", "'pack-quantized'",
+                  "packed int4 weights cannot be compiled yet; only int-quantized w8a8 int8 can");
+  if (scheme.format != "int-quantized")
+    return refuse("format", scheme.format.empty() ? "missing" : "'" + scheme.format + "'", kOnly);
+  if (scheme.kvCacheScheme)
+    return refuse("kv_cache_scheme", scheme.kvCacheScheme->substr(0, 60),
+                  "a quantized KV cache cannot be compiled yet");
+  for (const QuantizationGroup &g : scheme.groups) {
+    const std::string prefix = "config_groups." + g.name + ".";
+    if (!g.weights)
+      return refuse(prefix + "weights", "null", kOnly);
+    const QuantizationArgs &w = *g.weights;
+    if (w.type != "int" || w.numBits != 8)
+      return refuse(prefix + "weights", absl::StrCat(w.numBits, "-bit ", w.type), kOnly);
+    if (w.strategy != "channel")
+      return refuse(prefix + "weights.strategy", "'" + w.strategy + "'", kOnly);
+    if (!w.symmetric)
+      return refuse(prefix + "weights.symmetric", "false", kOnly);
+    if (w.dynamic)
+      return refuse(prefix + "weights.dynamic", "true", kOnly);
+    if (!g.inputActivations)
+      return refuse(prefix + "input_activations", "null",
+                    "int8 weights with float activations (w8a16) cannot be compiled yet; "
+                    "only w8a8 int8 can");
+    const QuantizationArgs &a = *g.inputActivations;
+    if (a.type != "int" || a.numBits != 8)
+      return refuse(prefix + "input_activations", absl::StrCat(a.numBits, "-bit ", a.type), kOnly);
+    if (a.strategy != "token")
+      return refuse(prefix + "input_activations.strategy", "'" + a.strategy + "'", kOnly);
+    if (!a.dynamic)
+      return refuse(prefix + "input_activations.dynamic", "false",
+                    "static activation scales cannot be compiled yet; only dynamic per-token");
+    if (!a.symmetric)
+      return refuse(prefix + "input_activations.symmetric", "false", kOnly);
+  }
+  return absl::OkStatus();
+}
+
 int quantizationGroupOf(const QuantizationScheme &scheme, const std::string &module,
                         const std::string &moduleClass) {
   for (const std::string &pattern : scheme.ignore)

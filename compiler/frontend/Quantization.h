@@ -58,6 +58,11 @@ struct QuantizationScheme {
 absl::StatusOr<QuantizationScheme> parseQuantizationConfig(const std::string &text,
                                                            const std::string &path);
 
+/// Whether the compiler can execute the scheme: compressed-tensors `int-quantized` w8a8 int8
+/// (symmetric per-channel int8 weights, int8 activations quantized per token at run time, no
+/// quantized KV cache). Anything else is an error naming `path` and the field that rules it out.
+absl::Status checkCompilable(const QuantizationScheme &scheme, const std::string &path);
+
 /// The group that quantizes module `module` (a Hugging Face module name such as
 /// "model.layers.0.self_attn.q_proj") of class `moduleClass` ("Linear"), or -1 when the module
 /// is ignored or no group targets it.

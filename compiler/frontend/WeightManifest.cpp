@@ -291,6 +291,8 @@ std::vector<ManifestProblem> validateManifest(const ModelConfig &config,
   std::set<std::string> known;
   for (const ExpectedTensor &expected : expectedTensors(config, quantization)) {
     known.insert(expected.name);
+    if (expected.kind == TensorKind::QuantizedWeight) // symmetric: older writers add zeros
+      known.insert(expected.module + ".weight_zero_point");
     auto it = manifest.tensors.find(expected.name);
     if (it == manifest.tensors.end()) {
       std::string hint = expected.role == WeightRole::LMHead

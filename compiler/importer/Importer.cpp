@@ -40,6 +40,29 @@ Type storageType(MLIRContext &ctx, Dtype dtype) {
   }
 }
 
+/// The checkpoint's description of one quantized linear, as the dialect spells it.
+llama::QuantAttr quantAttr(MLIRContext &ctx, const QuantizationScheme &scheme,
+                           const std::string &module, Dtype dtype) {
+  const QuantizationGroup &group =
+      scheme.groups[quantizationGroupOf(scheme, module, "Linear")];
+  const QuantizationArgs &w = *group.weights;
+  llama::QuantKind kind = dtype == Dtype::F8_E4M3 ? llama::QuantKind::fp8_e4m3
+                          : w.numBits == 4        ? llama::QuantKind::int4
+                                                  : llama::QuantKind::int8;
+  llama::QuantGranularity granularity = w.strategy == "channel" ? llama::QuantGranularity::channel
+                                        : w.strategy == "group" ? llama::QuantGranularity::group
+                                                                : llama::QuantGranularity::tensor;
+  int64_t groupSize = granularity == llama::QuantGranularity::group ? w.groupSize.value_or(0) : 0;
+  const std::optional<QuantizationArgs> &a = group.inputActivations;
+  llama::ActivationQuant activations =
+      a && a->type == "int" && a->numBits == 8 && a->strategy == "token" && a->dynamic &&
+              kind == llama::QuantKind::int8
+          ? llama::ActivationQuant::int8_dynamic_token
+          : llama::ActivationQuant::none;
+  return llama::QuantAttr::get(&ctx, kind, granularity, groupSize,
+                               FlatSymbolRefAttr::get(&ctx, module + ".weight_scale"), activations);
+}
+
 llama::ConfigAttr buildConfig(MLIRContext &ctx, const ModelConfig &c) {
   llama::RopeScaling scaling = llama::RopeScaling::none;
   switch (c.ropeScaling.kind) {
@@ -151,13 +174,19 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const LoadedModel &model,
   generation.push_back(b.getNamedAttr("eos_token_ids", b.getDenseI64ArrayAttr(spec.eosTokenIds)));
   (*module)->setAttr(llama::LlamaDialect::kGenerationAttrName, b.getDictionaryAttr(generation));
 
-  // One symbol per tensor the decoder reads, in the weight-name table's order.
+  // One symbol per tensor the decoder reads, in the weight-name table's order. A quantized
+  // weight says how the checkpoint quantized it; whether and how to execute that is
+  // llama-assign-precision's decision.
   b.setInsertionPointToEnd(module->getBody());
-  for (const ExpectedTensor &expected : expectedTensors(c)) {
+  const QuantizationScheme *scheme = model.quantization ? &*model.quantization : nullptr;
+  for (const ExpectedTensor &expected : expectedTensors(c, scheme)) {
     const ManifestTensor &t = model.manifest.tensors.at(expected.name);
     auto type = RankedTensorType::get(t.shape, storageType(ctx, t.dtype));
+    llama::QuantAttr quant;
+    if (expected.kind == TensorKind::QuantizedWeight)
+      quant = quantAttr(ctx, *scheme, expected.module, t.dtype);
     llama::WeightOp::create(b, NameLoc::get(b.getStringAttr(t.name)), t.name, /*tensor=*/nullptr, t.file,
-                            static_cast<int64_t>(t.fileOffset), type, llama::QuantAttr());
+                            static_cast<int64_t>(t.fileOffset), type, quant);
   }
 
   auto tokens = RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type());

@@ -173,4 +173,34 @@ def Llama_QuantAttr : Llama_Attr<"Quant", "quant"> {
   let genVerifyDecl = 1;
 }
 
+def Llama_PrecisionAttr : Llama_Attr<"Precision", "precision"> {
+  let summary = "the storage and compute types a weight-reading op runs with";
+  let description = [{
+    Attached by `llama-assign-precision` to every `llama.linear`, `llama.lm_head` and
+    `llama.embedding` (as the discardable attribute `llama.precision`), so that what was
+    decided shows in the IR and lowering only follows it. `storage` is the element type of the
+    weight the op reads; `compute` is the type the products are formed in: `f32` (weights
+    widened to float32, float32 sums) or `i8` (int8 × int8 products summed exactly in int32,
+    then scaled); `activations` says how float activations become `i8` operands.
+
+    ```mlir
+    %q = llama.linear %x, @model.layers.0.self_attn.q_proj.weight
+        {llama.precision = #llama.precision<storage = i8, compute = i8,
+                                            activations = int8_dynamic_token>}
+        : tensor<?x64xf32> -> tensor<?x64xf32>
+    %l = llama.lm_head %h, @lm_head.weight
+        {llama.precision = #llama.precision<storage = bf16, compute = f32>}
+        : tensor<?x64xf32> -> tensor<?x512xf32>
+    ```
+  }];
+  let parameters = (ins
+    AttrParameter<"::mlir::Type", "element type of the stored weight">:$storage,
+    AttrParameter<"::mlir::Type", "type the products are formed in">:$compute,
+    DefaultValuedParameter<"::inferno::llama::ActivationQuant",
+                           "::inferno::llama::ActivationQuant::none",
+                           "activation quantization">:$activations
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+}
+
 #endif // INFERNO_LLAMA_ATTRS_TD

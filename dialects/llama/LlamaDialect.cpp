@@ -41,6 +41,25 @@ LogicalResult LlamaDialect::verifyOperationAttribute(Operation *op, NamedAttribu
       return op->emitError() << "'" << kGenerationAttrName << "' bos_token_id must be an integer";
     return success();
   }
+  if (attr.getName() == kPrecisionAttrName) {
+    if (!isa<LinearOp, LMHeadOp, EmbeddingOp>(op))
+      return op->emitError() << "'" << kPrecisionAttrName
+                             << "' belongs on llama.linear, llama.lm_head or llama.embedding";
+    auto precision = dyn_cast<PrecisionAttr>(attr.getValue());
+    if (!precision)
+      return op->emitError() << "'" << kPrecisionAttrName << "' must be a #llama.precision";
+    bool quantized = precision.getActivations() != ActivationQuant::none;
+    if (precision.getCompute().isInteger(8) != quantized ||
+        (quantized && !precision.getStorage().isInteger(8)))
+      return op->emitError() << "'" << kPrecisionAttrName
+                             << "': i8 compute goes with i8 storage and quantized activations, "
+                                "got "
+                             << precision;
+    if (!quantized && !precision.getCompute().isF32())
+      return op->emitError() << "'" << kPrecisionAttrName << "': compute must be f32 or i8, got "
+                             << precision.getCompute();
+    return success();
+  }
   return op->emitError() << "unknown llama dialect attribute '" << attr.getName().getValue()
                          << "'";
 }

@@ -36,6 +36,9 @@ def Llama_Dialect : Dialect {
     /// Name of the module attribute holding generation ids: a dictionary with
     /// `eos_token_ids` (array<i64>) and optionally `bos_token_id` (i64).
     static constexpr ::llvm::StringLiteral kGenerationAttrName = "llama.generation";
+    /// Name of the `#llama.precision` a weight-reading op carries once
+    /// llama-assign-precision has decided it.
+    static constexpr ::llvm::StringLiteral kPrecisionAttrName = "llama.precision";
 
   private:
     void registerAttributes();

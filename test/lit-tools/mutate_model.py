@@ -161,6 +161,20 @@ def config_set(d, field, value):
     edit_config(d, lambda cfg: cfg.__setitem__(field, json.loads(value)))
 
 
+def config_set_path(d, path, value):
+    """Sets a nested field, e.g. quantization_config.config_groups.group_0.weights.strategy,
+    to a JSON value."""
+    def set_path(cfg):
+        keys = path.split(".")
+        node = cfg
+        for k in keys[:-1]:
+            if not isinstance(node, dict) or k not in node:
+                die(f"config.json has no field {path}")
+            node = node[k]
+        node[keys[-1]] = json.loads(value)
+    edit_config(d, set_path)
+
+
 # --- safetensors mutations ----------------------------------------------------------------
 
 def header_length_past_eof(d, *args):
@@ -176,6 +190,16 @@ def header_not_json(d, *args):
     with open(path, "r+b") as f:
         f.seek(8)
         f.write((pattern * (n // len(pattern) + 1))[:n])
+
+
+def set_first_byte(d, tensor, value):
+    """Overwrites the first data byte of a tensor (e.g. a zero point that is not zero)."""
+    path = file_of(d, tensor)
+    n, header = read_header(path)
+    begin = header[tensor]["data_offsets"][0]
+    with open(path, "r+b") as f:
+        f.seek(8 + n + begin)
+        f.write(bytes([int(value) & 0xFF]))
 
 
 def offsets_out_of_range(d, tensor=DEFAULT_TENSOR):
@@ -272,6 +296,8 @@ KINDS = {
     "config-invalid-json": (config_invalid_json, "truncate config.json mid-way"),
     "config-drop-field": (config_drop_field, "FIELD: delete a config.json field"),
     "config-set": (config_set, "FIELD JSON_VALUE: set a config.json field"),
+    "config-set-path": (config_set_path, "A.B.C JSON_VALUE: set a nested config.json field"),
+    "set-first-byte": (set_first_byte, "TENSOR BYTE: overwrite the tensor's first data byte"),
     "header-length-past-eof": (header_length_past_eof,
                                "[FILE]: header length = file size (past the end)"),
     "header-not-json": (header_not_json, "[FILE]: header bytes replaced by text, same length"),

@@ -34,7 +34,8 @@ class RefError(Exception):
 # safetensors, parsed by hand
 
 # dtype name -> (numpy dtype of the stored element, bytes per element)
-ST_DTYPES = {"F32": (np.dtype("<f4"), 4), "F16": (np.dtype("<f2"), 2), "BF16": (np.dtype("<u2"), 2)}
+ST_DTYPES = {"F32": (np.dtype("<f4"), 4), "F16": (np.dtype("<f2"), 2), "BF16": (np.dtype("<u2"), 2),
+             "I8": (np.dtype("i1"), 1)}
 
 
 class SafetensorsFile:
@@ -334,6 +335,22 @@ def fexp(x):
     return np.exp(x.astype(np.float64)).astype(F32)
 
 
+def w8a8_matmul(x, wq64, w_scale):
+    """compressed-tensors w8a8 int8, exactly as vLLM runs it: per row (token) of x [.., in],
+    s = absmax / 127 and q = round_half_even(x * (127 / absmax)) saturated to [-128, 127], all in
+    float32; int8 x int8 products summed exactly (float64 holds every such sum exactly below
+    2^53, so BLAS may add them in any order); y = s * (w_scale * float32(acc)), both products in
+    float32. An all-zero row has s = 0 and q = 0. wq64 is the int8 weight [out, in] held as
+    float64, w_scale its float32 per-channel scales [out]."""
+    absmax = np.max(np.abs(x), axis=-1, keepdims=True)
+    zero = absmax == F32(0)
+    safe = np.where(zero, F32(1), absmax)
+    q = np.clip(np.rint(x * (F32(127) / safe)), F32(-128), F32(127))
+    q = np.where(zero, F32(0), q)
+    acc = (q.astype(np.float64) @ wq64.T).astype(F32)   # exact integers, rounded once to float32
+    return (absmax / F32(127)) * (w_scale * acc)
+
+
 def rms_norm(x, weight, eps):
     """weight * (x * rsqrt(mean(x^2, -1) + eps)): x*x, the mean, + eps, sqrt, 1/, and the two
     products each rounded to float32."""
@@ -346,6 +363,46 @@ def silu(x):
     """x / (1 + exp(-x)) in float32 (exp(-x) may overflow to inf: x / inf = -0, as in torch)."""
     with np.errstate(over="ignore"):
         return x / (F32(1) + fexp(-x))
+
+
+def quantized_modules(cfg, model_dir):
+    """Names of the linear modules config.json's compressed-tensors quantization_config
+    quantizes: those a config group targets (the class name "Linear", a module name, or a
+    "re:" regex matched as Python's re.match does) and `ignore` does not name. Only w8a8 int8
+    (per-channel symmetric weights, dynamic per-token int8 activations) is simulated."""
+    import re
+    qc = cfg.raw.get("quantization_config")
+    if qc is None:
+        return set()
+    where = os.path.join(model_dir, "config.json")
+    if qc.get("quant_method") != "compressed-tensors" or qc.get("format") != "int-quantized":
+        raise RefError("%s: only compressed-tensors int-quantized checkpoints are simulated" % where)
+    groups = list((qc.get("config_groups") or {}).values())
+    for g in groups:
+        wq, aq = g.get("weights") or {}, g.get("input_activations") or {}
+        if (wq.get("num_bits"), wq.get("type"), wq.get("strategy"), wq.get("symmetric")) != (8, "int", "channel", True) \
+                or (aq.get("num_bits"), aq.get("type"), aq.get("strategy"), aq.get("dynamic")) != (8, "int", "token", True):
+            raise RefError("%s: only w8a8 int8 (channel weights, dynamic token activations) is simulated" % where)
+
+    def match(pattern, module):
+        if pattern.startswith("re:"):
+            return re.match(pattern[3:], module) is not None
+        return pattern == module or pattern == "Linear"
+
+    modules = []
+    for i in range(cfg.layers):
+        modules += ["model.layers.%d.%s" % (i, m) for m in
+                    ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                     "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")]
+    if not cfg.tie:
+        modules.append("lm_head")
+    out = set()
+    for m in modules:
+        if any(match(p, m) for p in (qc.get("ignore") or [])):
+            continue
+        if any(match(t, m) for g in groups for t in (g.get("targets") or [])):
+            out.add(m)
+    return out
 
 
 class KVCache:
@@ -385,8 +442,16 @@ class Llama:
         h, q_out, kv_out = c.hidden, c.heads * c.head_dim, c.kv_heads * c.head_dim
         self.mat = {}   # 2-D weights: float32 values held as float64 for the products
         self.vec = {}   # norm weights: float32
+        self.w8a8 = {}  # quantized linear weights: (int8 values as float64, float32 scales [out])
+        quantized = quantized_modules(c, model_dir)
 
         def take(name, shape):
+            if name.endswith(".weight") and name[:-len(".weight")] in quantized:
+                if w.dtype(name) != "I8":
+                    raise RefError("weights: '%s' is %s; quantization_config makes it I8" % (name, w.dtype(name)))
+                scale = w.get(name + "_scale", (shape[0], 1)).reshape(shape[0])
+                self.w8a8[name] = (w.get(name, shape).astype(np.float64), scale)
+                return
             a = w.get(name, shape)
             if len(shape) == 2:
                 self.mat[name] = a.astype(np.float64)
@@ -413,8 +478,15 @@ class Llama:
             if not w.has("lm_head.weight"):
                 raise RefError("weights: tie_word_embeddings is false but lm_head.weight is missing")
             self.lm_head_name = "lm_head.weight"
-        if self.lm_head_name not in self.mat:
+        if self.lm_head_name not in self.mat and self.lm_head_name not in self.w8a8:
+            if c.tie and "lm_head" in quantized:
+                raise RefError("config: tied lm_head cannot be quantized")
             take(self.lm_head_name, (c.vocab, h))
+
+    def linear(self, x, name):
+        if name in self.w8a8:
+            return w8a8_matmul(x, *self.w8a8[name])
+        return matmul(x, self.mat[name])
 
     def rope(self, x, cos, sin, layer, which):
         """Rotary embedding of q or k [heads, T, d]; a hook for the self-test's interleaved variant."""
@@ -454,9 +526,9 @@ class Llama:
         for i in range(c.layers):
             p = "model.layers.%d." % i
             hn = rms_norm(x, V[p + "input_layernorm.weight"], c.eps)
-            q = matmul(hn, M[p + "self_attn.q_proj.weight"]).reshape(T, c.heads, d).transpose(1, 0, 2)
-            k = matmul(hn, M[p + "self_attn.k_proj.weight"]).reshape(T, c.kv_heads, d).transpose(1, 0, 2)
-            v = matmul(hn, M[p + "self_attn.v_proj.weight"]).reshape(T, c.kv_heads, d).transpose(1, 0, 2)
+            q = self.linear(hn, p + "self_attn.q_proj.weight").reshape(T, c.heads, d).transpose(1, 0, 2)
+            k = self.linear(hn, p + "self_attn.k_proj.weight").reshape(T, c.kv_heads, d).transpose(1, 0, 2)
+            v = self.linear(hn, p + "self_attn.v_proj.weight").reshape(T, c.kv_heads, d).transpose(1, 0, 2)
             q = self.rope(q, cos, sin, i, "q")
             k = self.rope(k, cos, sin, i, "k")
             cache.k[i][:, start:S] = k
@@ -465,16 +537,16 @@ class Llama:
             for t in range(T):
                 o[t] = self.attend(q[:, t], cache.k[i][:, :start + t + 1], cache.v[i][:, :start + t + 1])
             o = o.reshape(T, c.heads * d)
-            x = x + matmul(o, M[p + "self_attn.o_proj.weight"])
+            x = x + self.linear(o, p + "self_attn.o_proj.weight")
             hn = rms_norm(x, V[p + "post_attention_layernorm.weight"], c.eps)
-            g = matmul(hn, M[p + "mlp.gate_proj.weight"])
-            u = matmul(hn, M[p + "mlp.up_proj.weight"])
-            x = x + matmul(silu(g) * u, M[p + "mlp.down_proj.weight"])
+            g = self.linear(hn, p + "mlp.gate_proj.weight")
+            u = self.linear(hn, p + "mlp.up_proj.weight")
+            x = x + self.linear(silu(g) * u, p + "mlp.down_proj.weight")
         cache.length = S
         if not all_logits:
             x = x[-1:]
         x = rms_norm(x, V["model.norm.weight"], c.eps)
-        return matmul(x, M[self.lm_head_name])
+        return self.linear(x, self.lm_head_name)
 
 
 class Session:

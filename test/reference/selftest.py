@@ -16,6 +16,7 @@ import json
 import math
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -390,7 +391,45 @@ def check_cli(work, tiny):
     check("compare.py: thresholds, first differing index, exit codes", ok)
 
 
+def f32(v):
+    """A Python float rounded to float32. One double operation followed by this rounding equals
+    the float32 operation for + - * / (53 >= 2*24 + 2 bits: double rounding is innocuous)."""
+    return struct.unpack("<f", struct.pack("<f", v))[0]
+
+
+def check_w8a8():
+    """w8a8_matmul against a one-value-at-a-time evaluation in Python floats and integers: the
+    quantization (Python's round is half to even), exact integer sums and the two float32
+    epilogue products, plus hand-made ties and an all-zero row."""
+    rng = np.random.default_rng(11)
+    m, n, k = 5, 7, 300
+    x = (rng.standard_normal((m, k)) * 3).astype(np.float32)
+    x[1] = 0
+    x[2, :8] = [127, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 126.5]
+    x[2, 8:] = 0
+    w = rng.integers(-128, 128, (n, k)).astype(np.int8)
+    ws = (rng.random(n) * 0.01 + 1e-4).astype(np.float32)
+    got = R.w8a8_matmul(x, w.astype(np.float64), ws)
+    ok, worst = True, ""
+    for i in range(m):
+        row = [float(v) for v in x[i]]
+        absmax = max(abs(v) for v in row)
+        s = f32(absmax / 127.0)
+        q = [0] * k if absmax == 0 else \
+            [max(-128, min(127, round(f32(v * f32(127.0 / absmax))))) for v in row]
+        if i == 2 and q[:8] != [127, 0, 2, 2, 0, -2, -2, 126]:
+            ok, worst = False, "ties: %s" % q[:8]
+        for j in range(n):
+            acc = sum(a * int(b) for a, b in zip(q, w[j]))
+            want = f32(s * f32(float(ws[j]) * f32(float(acc))))
+            if float(got[i, j]) != want:
+                ok, worst = False, "y[%d, %d] = %r, expected %r" % (i, j, float(got[i, j]), want)
+    check("w8a8_matmul equals the value-by-value evaluation (quantization, ties, int sums, epilogue)",
+          ok, worst)
+
+
 def generated_checks(work):
+    check_w8a8()
     check_formats(work)
     check_rope(work)
     tiny = generate(work, "tiny", "--preset", "tiny")

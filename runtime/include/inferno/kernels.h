@@ -27,6 +27,14 @@ void inferno_matmul_bf16(const float *x, const uint16_t *w, float *y, int64_t m,
 void inferno_matmul_f16(const float *x, const uint16_t *w, float *y, int64_t m, int64_t n,
                         int64_t k);
 
+/* compressed-tensors w8a8: W is int8 [n, k] with one float32 scale per output row (w_scale[n]).
+ * Each row of x is quantized on the fly: s = absmax/127, q = round-half-to-even(x · (127/absmax))
+ * saturated to [-128, 127] (an all-zero row gives s = 0, q = 0); then
+ *   y[i, j] = s[i] · (w_scale[j] · float(Σ_k q[i, k]·W[j, k]))   with the sum exact in int32.
+ * Every implementation returns the same bits as the scalar reference. */
+void inferno_matmul_w8a8(const float *x, const int8_t *w, const float *w_scale, float *y,
+                         int64_t m, int64_t n, int64_t k);
+
 /* y[i, :] = table[tokens[i], :] converted to float32, for i < m. Token ids are in range. */
 void inferno_embedding_f32(const int32_t *tokens, const float *table, float *y, int64_t m,
                            int64_t hidden);
@@ -91,6 +99,8 @@ void inferno_attention_ref(const float *q, const float *k, const float *v,
                            const int32_t *positions, float *k_cache, float *v_cache, float *out,
                            int64_t m, int64_t heads, int64_t kv_heads, int64_t head_dim,
                            int64_t max_positions);
+void inferno_matmul_w8a8_ref(const float *x, const int8_t *w, const float *w_scale, float *y,
+                             int64_t m, int64_t n, int64_t k);
 void inferno_swiglu_ref(const float *gate, const float *up, float *y, int64_t count);
 
 #ifdef __cplusplus
