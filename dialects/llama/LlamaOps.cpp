@@ -240,7 +240,7 @@ LogicalResult AttentionOp::verify() {
   if (cache.getKvHeads() != kvHeads)
     return emitOpError() << "kv_heads is " << kvHeads << " but the cache holds "
                          << cache.getKvHeads();
-  if (getLayer() >= cache.getLayers())
+  if (getLayer() >= static_cast<uint64_t>(cache.getLayers()))
     return emitOpError() << "layer " << getLayer() << " is out of range for a cache of "
                          << cache.getLayers() << " layers";
   if (!compatible(dim(getQuery(), 1), heads * headDim))

@@ -117,10 +117,11 @@ void checkMatmul(Dtype dtype, const Case &c, uint32_t seed) {
       ASSERT_LE(std::fabs(y[i] - e.exact[i]), e.bound[i]) << "output " << i << " (row " << i / c.n
                                                           << ", col " << i % c.n << ")";
       ASSERT_LE(std::fabs(y[i] - ref[i]), 2 * e.bound[i]) << "output " << i;
-      if (roundsX)
+      if (roundsX) {
         ASSERT_LE(std::fabs(y[i] - plain.exact[i]),
                   std::ldexp(plain.sumAbs[i], -8) + plain.bound[i])
             << "output " << i << " against unrounded activations";
+      }
       worst = std::max(worst, std::fabs(y[i] - ref[i]) / e.bound[i]);
     }
     testing::Test::RecordProperty("worst_fraction_of_bound", std::to_string(worst));
