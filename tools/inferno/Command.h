@@ -9,10 +9,13 @@
 #ifndef INFERNO_TOOLS_INFERNO_COMMAND_H
 #define INFERNO_TOOLS_INFERNO_COMMAND_H
 
+#include "compiler/frontend/Dtype.h"
+
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,13 +39,28 @@ struct RegisterCommand {
 /// `inferno run ARTIFACT args...`: executes ARTIFACT/model with the same arguments.
 int runArtifact(int argc, char **argv);
 
-/// `inferno run ARTIFACT args...`: executes ARTIFACT/model with the same arguments.
-int runArtifact(int argc, char **argv);
-
 /// Prints "inferno: error: MESSAGE" to stderr and returns the exit code for failure.
 inline int fail(const llvm::Twine &message) {
   llvm::errs() << "inferno: error: " << message << "\n";
   return 1;
+}
+
+/// Reads a `--dtype` flag (f32, bf16 or f16) into `dtype`, leaving it unset when the flag is
+/// empty; prints the error and returns false for anything else.
+inline bool parseDtypeFlag(const std::string &flag, std::optional<Dtype> &dtype) {
+  if (flag.empty())
+    return true;
+  if (flag == "f32")
+    dtype = Dtype::F32;
+  else if (flag == "bf16")
+    dtype = Dtype::BF16;
+  else if (flag == "f16")
+    dtype = Dtype::F16;
+  else {
+    fail("--dtype " + flag + ": expected f32, bf16 or f16");
+    return false;
+  }
+  return true;
 }
 
 } // namespace inferno::driver

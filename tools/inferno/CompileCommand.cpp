@@ -71,16 +71,8 @@ int runCompile() {
   options.output = output;
   if (target != "cpu")
     return driver::fail("--target " + target + ": only 'cpu' is supported so far");
-  if (!dtype.empty()) {
-    if (dtype == "f32")
-      options.dtype = Dtype::F32;
-    else if (dtype == "bf16")
-      options.dtype = Dtype::BF16;
-    else if (dtype == "f16")
-      options.dtype = Dtype::F16;
-    else
-      return driver::fail("--dtype " + dtype + ": expected f32, bf16 or f16");
-  }
+  if (!driver::parseDtypeFlag(dtype, options.dtype))
+    return 1;
   if (!precision.empty()) {
     if (!dtype.empty())
       return driver::fail("--dtype and --precision both decide dense storage: give one "

@@ -288,16 +288,8 @@ int runInspect() {
   if (target != "cpu" && target != "cuda")
     return driver::fail("--target " + target + ": expected cpu or cuda");
   options.target = target;
-  if (!dtype.empty()) {
-    if (dtype == "f32")
-      options.dtype = Dtype::F32;
-    else if (dtype == "bf16")
-      options.dtype = Dtype::BF16;
-    else if (dtype == "f16")
-      options.dtype = Dtype::F16;
-    else
-      return driver::fail("--dtype " + dtype + ": expected f32, bf16 or f16");
-  }
+  if (!driver::parseDtypeFlag(dtype, options.dtype))
+    return 1;
   if (maxBatch < 1 || maxBatch > 4096)
     return driver::fail("--max-batch must be between 1 and 4096");
   options.maxBatch = maxBatch;
