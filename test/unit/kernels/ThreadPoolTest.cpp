@@ -59,8 +59,11 @@ TEST(ThreadPool, RunsEveryIndexOnceAndUsesTheWorkers) {
   pool.setNumThreads(saved);
 }
 
-// A worker that holds its task for 20 ms (as the OS does to a preempted one) makes the next jobs
-// run on the caller alone; after the solo period (at most 200 ms) the workers take part again.
+// A worker that holds its task far longer than the caller's (as the OS does to a preempted one)
+// makes the next jobs run on the caller alone; after the solo period (at most 200 ms) the workers
+// take part again. On a loaded machine (two cores, sanitizers, other tests) the scheduler itself can
+// make a worker straggle or start late, so one attempt may see the fallback early or the worker
+// never join; the scenario is retried a few times and must hold in one of them.
 TEST(ThreadPool, FallsBackToTheCallerAfterAStraggler) {
   auto &pool = ThreadPool::instance();
   const int saved = pool.numThreads();
@@ -76,24 +79,36 @@ TEST(ThreadPool, FallsBackToTheCallerAfterAStraggler) {
     });
     return ids;
   };
-  ASSERT_EQ(threadsOfAJob().size(), 2u);  // both threads work (as in the test above)
-  std::atomic<bool> workerStarted{false};
-  pool.parallelFor(0, 2, [&](int64_t) {
-    if (std::this_thread::get_id() != caller) {
-      workerStarted = true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    } else {
-      // Keep the caller's own task short but make sure the worker joined.
-      auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
-      while (!workerStarted && std::chrono::steady_clock::now() < until) std::this_thread::yield();
-    }
-  });
-  ASSERT_TRUE(workerStarted.load()) << "no worker joined the job";
-  const auto solo = threadsOfAJob();
-  EXPECT_EQ(solo.size(), 1u);
-  EXPECT_EQ(solo.count(caller), 1u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  EXPECT_EQ(threadsOfAJob().size(), 2u);
+  // One attempt; returns what went differently, or "" when the whole scenario held.
+  auto attempt = [&]() -> std::string {
+    // Leave any solo period an earlier job (or attempt) started.
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    if (threadsOfAJob().size() != 2) return "both threads did not work before the straggler";
+    std::atomic<bool> workerStarted{false};
+    pool.parallelFor(0, 2, [&](int64_t) {
+      if (std::this_thread::get_id() != caller) {
+        workerStarted = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      } else {
+        // Keep the caller's own task short but give the worker time to join.
+        auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(10);
+        while (!workerStarted && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+      }
+    });
+    if (!workerStarted.load()) return "no worker joined the straggler's job";
+    const auto solo = threadsOfAJob();
+    if (solo.size() != 1 || solo.count(caller) != 1)
+      return "the job after the straggler did not run on the caller alone";
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    if (threadsOfAJob().size() != 2) return "the workers did not take part after the solo period";
+    return "";
+  };
+  std::string failure;
+  for (int i = 0; i < 8; ++i) {
+    failure = attempt();
+    if (failure.empty()) break;
+  }
+  EXPECT_EQ(failure, "") << "in every one of 8 attempts; the last one: " << failure;
   pool.setNumThreads(saved);
 }
 
