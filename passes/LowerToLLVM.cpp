@@ -122,6 +122,8 @@ private:
   FailureOr<std::string> dtypeSuffix(Operation *op, FlatSymbolRefAttr symbol);
   LogicalResult matmulCall(Operation *op, FlatSymbolRefAttr symbol, Value x, Value y, Value rows,
                            int64_t n, int64_t k);
+  LogicalResult fusedLinearCall(FusedLinearOp op);
+  Value stackArray(Type element, ArrayRef<Value> values);
   Value buffer(Value v) { return offsetPtr(scratch_, f32_, plan_->offsetOf(v)); }
   Value invFreqTable(RopeAttr rope, int64_t headDim);
   LogicalResult lowerOp(Operation &op);
@@ -222,6 +224,90 @@ LogicalResult ForwardLowering::matmulCall(Operation *op, FlatSymbolRefAttr symbo
   return success();
 }
 
+/// An array of `values` on the stack, for kernels that take one pointer or size per segment.
+Value ForwardLowering::stackArray(Type element, ArrayRef<Value> values) {
+  Value array = LLVM::AllocaOp::create(b_, loc_, ptr_, element, constI64(values.size()));
+  for (auto [i, v] : llvm::enumerate(values))
+    LLVM::StoreOp::create(b_, loc_, v, offsetPtr(array, element, static_cast<int64_t>(i)));
+  return array;
+}
+
+/// One inferno_fused_linear_* call for every weight of the op, each read in place by its own
+/// pointer: dense by its dtype, or w8a8 with each weight's per-channel scales. A norm prologue
+/// passes the norm weight, its dtype (0 f32, 1 bf16, 2 f16) and eps; otherwise null.
+LogicalResult ForwardLowering::fusedLinearCall(FusedLinearOp op) {
+  auto precision = op->getAttrOfType<PrecisionAttr>(LlamaDialect::kPrecisionAttrName);
+  if (!precision || !isFusablePrecision(precision))
+    return op.emitOpError("needs a dense or w8a8 #llama.precision (run llama-assign-precision)");
+  bool w8a8 = precision.getCompute().isInteger(8);
+  SmallVector<Value> weights, scales, rows, outputs;
+  for (auto [attr, result] : llvm::zip(op.getWeights(), op.getResults())) {
+    auto symbol = cast<FlatSymbolRefAttr>(attr);
+    auto weight = symbols_->lookup<WeightOp>(symbol.getValue());
+    if (!weight)
+      return op.emitOpError() << "weight " << symbol << " is not a llama.weight";
+    if (precision.getStorage() != weight.getTensorType().getElementType())
+      return op.emitOpError() << "has " << precision << " but " << symbol << " is stored as "
+                              << weight.getTensorType().getElementType();
+    FailureOr<Value> w = weightPointer(op, symbol);
+    if (failed(w))
+      return failure();
+    weights.push_back(*w);
+    if (w8a8) {
+      std::optional<QuantAttr> quant = weight.getQuant();
+      if (!quant || quant->getKind() != QuantKind::int8 ||
+          quant->getGranularity() != QuantGranularity::channel)
+        return op.emitOpError() << "computes in i8, which needs int8 weights with per-channel "
+                                   "scales, but "
+                                << symbol << " is not quantized that way";
+      auto scale = symbols_->lookup<WeightOp>(quant->getScale().getValue());
+      if (!scale || !scale.getTensorType().getElementType().isF32())
+        return op.emitOpError() << "reads scales " << quant->getScale()
+                                << ", which the w8a8 kernel needs stored as f32";
+      FailureOr<Value> scalePtr = weightPointer(op, quant->getScale());
+      if (failed(scalePtr))
+        return failure();
+      scales.push_back(*scalePtr);
+    } else if (failed(dtypeSuffix(op, symbol))) {
+      return failure();
+    }
+    rows.push_back(constI64(cast<RankedTensorType>(result.getType()).getDimSize(1)));
+    outputs.push_back(buffer(result));
+  }
+
+  Value normWeight = LLVM::ZeroOp::create(b_, loc_, ptr_);
+  int32_t normFormat = 0;
+  float eps = 0.0f;
+  if (FlatSymbolRefAttr norm = op.getNormAttr()) {
+    auto weight = symbols_->lookup<WeightOp>(norm.getValue());
+    FailureOr<std::string> suffix = dtypeSuffix(op, norm);
+    FailureOr<Value> w = weightPointer(op, norm);
+    if (!weight || failed(suffix) || failed(w))
+      return failure();
+    normWeight = *w;
+    normFormat = *suffix == "f32" ? 0 : *suffix == "bf16" ? 1 : 2;
+    eps = static_cast<float>(op.getNormEps()->convertToDouble());
+  }
+  Value format = LLVM::ConstantOp::create(b_, loc_, b_.getI32Type(), normFormat);
+  int64_t k = cast<RankedTensorType>(op.getInput().getType()).getDimSize(1);
+  SmallVector<Value> operands = {buffer(op.getInput()), normWeight, format, constF32(eps),
+                                 constI64(weights.size()), stackArray(ptr_, weights)};
+  if (w8a8)
+    operands.push_back(stackArray(ptr_, scales));
+  operands.append({stackArray(i64_, rows), stackArray(ptr_, outputs), nTokens_, constI64(k)});
+  std::string kernel = "inferno_fused_linear_";
+  if (w8a8) {
+    kernel += "w8a8";
+  } else {
+    FailureOr<std::string> suffix = dtypeSuffix(op, cast<FlatSymbolRefAttr>(op.getWeights()[0]));
+    if (failed(suffix))
+      return failure();
+    kernel += *suffix;
+  }
+  call(kernel, operands);
+  return success();
+}
+
 Value ForwardLowering::invFreqTable(RopeAttr rope, int64_t headDim) {
   Attribute key = b_.getArrayAttr({rope, b_.getI64IntegerAttr(headDim)});
   auto it = invFreqGlobals_.find(key);
@@ -269,6 +355,7 @@ LogicalResult ForwardLowering::lowerOp(Operation &op) {
         return matmulCall(l, l.getWeightAttr(), buffer(l.getInput()), buffer(l.getResult()),
                           nTokens_, features(l.getResult()), features(l.getInput()));
       })
+      .Case([&](FusedLinearOp f) { return fusedLinearCall(f); })
       .Case([&](LMHeadOp h) {
         // Decode needs only the last token's logits: m = 1 from the last row, unless the
         // caller asks for all of them.
@@ -301,6 +388,14 @@ LogicalResult ForwardLowering::lowerOp(Operation &op) {
         int64_t layerFloats = cache_.getPositions() * cache_.getKvHeads() * cache_.getHeadDim();
         Value keys = offsetPtr(kvCache_, f32_, a.getLayer() * layerFloats);
         Value values = offsetPtr(kvCache_, f32_, (cache_.getLayers() + a.getLayer()) * layerFloats);
+        if (RopeAttr rope = a.getRopeAttr()) {
+          call("inferno_attention_rope",
+               {buffer(a.getQuery()), buffer(a.getKey()), buffer(a.getValue()), positions_,
+                invFreqTable(rope, cache_.getHeadDim()), keys, values, buffer(a.getResult()),
+                nTokens_, constI64(a.getHeads()), constI64(a.getKvHeads()),
+                constI64(cache_.getHeadDim()), constI64(cache_.getPositions())});
+          return success();
+        }
         call("inferno_attention",
              {buffer(a.getQuery()), buffer(a.getKey()), buffer(a.getValue()), positions_, keys,
               values, buffer(a.getResult()), nTokens_, constI64(a.getHeads()),

@@ -41,13 +41,119 @@ def LlamaAssignPrecision : Pass<"llama-assign-precision", "::mlir::ModuleOp"> {
   ];
 }
 
+def LlamaFuseQKV : Pass<"llama-fuse-qkv", "::mlir::func::FuncOp"> {
+  let summary = "Run the q, k and v projections of each attention as one fused_linear";
+  let description = [{
+    For each `llama.attention` whose query and key (directly or through a `llama.rope`) and
+    value are the results of `llama.linear` ops reading the same input with the same
+    `llama.precision`, replaces the three linears by one
+    `llama.fused_linear %x, [@q, @k, @v]`, placed where the first of them was. The CPU backend
+    runs it as one kernel over every output row of the three weights, each read in place by
+    its own symbol: one parallel loop instead of three, one pass over the activations.
+
+    Leaves the linears alone (no diagnostic) when they read different inputs, when their
+    precisions differ (e.g. a policy keeping `k_proj` in f32 and the rest in bf16), or when
+    the precision is neither dense nor w8a8 (see `isFusablePrecision`), or undecided (run
+    after `llama-assign-precision`).
+
+    ```mlir
+    // before
+    %q = llama.linear %h, @q {llama.precision = #p} : tensor<?x64xf32> -> tensor<?x64xf32>
+    %k = llama.linear %h, @k {llama.precision = #p} : tensor<?x64xf32> -> tensor<?x32xf32>
+    %v = llama.linear %h, @v {llama.precision = #p} : tensor<?x64xf32> -> tensor<?x32xf32>
+    // after
+    %qkv:3 = llama.fused_linear %h, [@q, @k, @v] {llama.precision = #p}
+        : tensor<?x64xf32> -> (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>)
+    ```
+  }];
+}
+
+def LlamaFuseGateUp : Pass<"llama-fuse-gate-up", "::mlir::func::FuncOp"> {
+  let summary = "Run the gate and up projections feeding each swiglu as one fused_linear";
+  let description = [{
+    For each `llama.swiglu` whose gate (`lhs`) and up (`rhs`) operands are `llama.linear`
+    results reading the same input with the same fusable `llama.precision`, replaces the two
+    linears by `llama.fused_linear %x, [@gate, @up]`, whose two results feed the swiglu.
+    The swiglu stays a separate op: its inputs are tokens × intermediate floats (64 KiB per
+    token on the 1B shape, in L2 at decode) against hundreds of MiB of weights per token, so
+    an epilogue would save under 0.1% of the traffic, while pairing gate and up rows in one
+    task would tie the kernel's split of work to the pairs.
+
+    Leaves the linears alone (no diagnostic) when inputs or precisions differ, or when the
+    precision is neither dense nor w8a8.
+
+    ```mlir
+    // before
+    %g = llama.linear %h, @gate {llama.precision = #p} : tensor<?x64xf32> -> tensor<?x160xf32>
+    %u = llama.linear %h, @up {llama.precision = #p} : tensor<?x64xf32> -> tensor<?x160xf32>
+    %a = llama.swiglu %g, %u : tensor<?x160xf32>
+    // after
+    %gu:2 = llama.fused_linear %h, [@gate, @up] {llama.precision = #p}
+        : tensor<?x64xf32> -> (tensor<?x160xf32>, tensor<?x160xf32>)
+    %a = llama.swiglu %gu#0, %gu#1 : tensor<?x160xf32>
+    ```
+  }];
+}
+
+def LlamaFuseRopeAttention : Pass<"llama-fuse-rope-attention", "::mlir::func::FuncOp"> {
+  let summary = "Fold the RoPE of queries and keys into the attention op";
+  let description = [{
+    When both the query and the key of a `llama.attention` are `llama.rope` results used by
+    nothing else, with the attention's positions, the same `#llama.rope`, the attention's
+    head counts (`heads` for the query, `kv_heads` for the key) and the cache's head_dim,
+    the attention reads the unrotated projections and carries `rope = #llama.rope<...>`: the
+    kernel rotates each query head as it loads it and each key as it writes it to the KV
+    cache, so rotated copies of Q and K never reach scratch memory.
+
+    Leaves the ops alone (no diagnostic) when only one of query and key is rotated, when a
+    rotated value has another user, or when any of the parameters above disagree.
+
+    ```mlir
+    // before
+    %qr = llama.rope %q, %pos heads 4 head_dim 16 {rope = #llama.rope<theta = 10000.0>} : ...
+    %kr = llama.rope %k, %pos heads 2 head_dim 16 {rope = #llama.rope<theta = 10000.0>} : ...
+    %o = llama.attention %qr, %kr, %v, %pos, %cache layer 0 heads 4 kv_heads 2 : ...
+    // after
+    %o = llama.attention %q, %k, %v, %pos, %cache layer 0 heads 4 kv_heads 2
+        rope <theta = 10000.0> : ...
+    ```
+  }];
+}
+
+def LlamaFuseNorm : Pass<"llama-fuse-norm", "::mlir::func::FuncOp"> {
+  let summary = "Fold an rms_norm into the prologue of the projections that read it";
+  let description = [{
+    A `llama.rms_norm` whose every user is a `llama.linear` or a `llama.fused_linear` (without
+    a norm of its own) with a fusable `llama.precision` disappears: each user becomes a
+    `llama.fused_linear` of the norm's input with `norm @weight eps E`. The kernel computes
+    each token's inverse RMS once and applies it, times the norm weight, while packing the
+    activation row it multiplies, so the normalized activations never reach memory. (A
+    norm with several users is recomputed by each; that costs tokens × hidden operations
+    against tokens × hidden × out for the projection.)
+
+    Leaves the norm alone (no diagnostic) when any user is something else (the final norm
+    feeding `llama.lm_head`), has no or a non-fusable precision, or already has a norm.
+
+    ```mlir
+    // before
+    %n = llama.rms_norm %x, @input_norm eps 1.0e-05 : tensor<?x64xf32>
+    %qkv:3 = llama.fused_linear %n, [@q, @k, @v] {llama.precision = #p} : ...
+    // after
+    %qkv:3 = llama.fused_linear %x, [@q, @k, @v] norm @input_norm eps 1.0e-05
+        {llama.precision = #p} : ...
+    ```
+  }];
+}
+
 def LlamaLowerToLLVM : Pass<"llama-lower-to-llvm", "::mlir::ModuleOp"> {
   let summary = "Lower the forward pass to LLVM dialect calls into the CPU kernel library";
   let description = [{
     Replaces `func.func @forward` with `llvm.func @inferno_model_forward(ptr)` following the
     runtime ABI (runtime/include/inferno/abi.h): each `llama` op becomes a call to its kernel
     (`inferno_matmul_bf16`, `inferno_attention`, ...; `inferno_matmul_w8a8` for a linear
-    whose `llama.precision` computes in i8) with every shape, weight offset and
+    whose `llama.precision` computes in i8; `inferno_fused_linear_*` for a
+    `llama.fused_linear`, given arrays of its weights' pointers; `inferno_attention_rope`
+    for an attention carrying `rope`) with every shape, weight offset and
     buffer offset a constant; only the token count is read at run time. Activations live in
     one scratch arena whose slots are reused once a value is dead; RoPE works in place when
     its input has no other use. RoPE frequencies (with linear or llama3 scaling) are computed

@@ -428,6 +428,26 @@ absl::Status compileArtifact(const CompileOptions &options) {
   if (options.dumpAfter)
     options.dumpAfter("llama-assign-precision", *module);
 
+  // Fusion, one pass per stage so that each shows in --dump-ir-after-all. The passes refuse
+  // silently (they leave what they cannot fuse alone), so a failure here is a compiler bug.
+  if (options.fuse) {
+    using PassFactory = std::unique_ptr<mlir::Pass> (*)();
+    const std::pair<const char *, PassFactory> fusions[] = {
+        {"llama-fuse-qkv", [] { return createLlamaFuseQKV(); }},
+        {"llama-fuse-gate-up", [] { return createLlamaFuseGateUp(); }},
+        {"llama-fuse-rope-attention", [] { return createLlamaFuseRopeAttention(); }},
+        {"llama-fuse-norm", [] { return createLlamaFuseNorm(); }},
+    };
+    for (auto [name, create] : fusions) {
+      mlir::PassManager pm(&mlirContext);
+      pm.addNestedPass<mlir::func::FuncOp>(create());
+      if (mlir::failed(pm.run(*module)))
+        return absl::InternalError(absl::StrCat(name, " failed (a compiler bug)"));
+      if (options.dumpAfter)
+        options.dumpAfter(name, *module);
+    }
+  }
+
   PlacedWeights placed;
   INFERNO_ASSIGN_OR_RETURN(placed, placeWeights(*module, model, options));
   if (options.dumpAfter)

@@ -26,6 +26,9 @@ struct CompileOptions {
   /// Positions the KV cache holds; 0 means min(max_position_embeddings, kDefaultContext).
   int64_t context = 0;
   int64_t maxBatch = 64;
+  /// Run the fusion passes (llama-fuse-qkv, -gate-up, -rope-attention, -norm) after
+  /// precision is assigned; off, every op lowers to its own kernel (`--no-fuse`).
+  bool fuse = true;
   /// Replace an existing artifact at `output`.
   bool force = false;
   /// Called with each stage's name and the module after it.

@@ -119,7 +119,7 @@ public:
     Value attention = llama::AttentionOp::create(
         b_, b_.getUnknownLoc(), activation(q), query, key, value, positions_, cache_,
         b_.getI64IntegerAttr(i), b_.getI64IntegerAttr(c_.numHeads),
-        b_.getI64IntegerAttr(c_.numKvHeads));
+        b_.getI64IntegerAttr(c_.numKvHeads), /*rope=*/llama::RopeAttr());
     Value projected = linear(attention, p + "self_attn.o_proj.weight", c_.hiddenSize);
     x = llama::AddOp::create(b_, b_.getUnknownLoc(), x, projected);
 

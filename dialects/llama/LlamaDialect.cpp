@@ -42,9 +42,10 @@ LogicalResult LlamaDialect::verifyOperationAttribute(Operation *op, NamedAttribu
     return success();
   }
   if (attr.getName() == kPrecisionAttrName) {
-    if (!isa<LinearOp, LMHeadOp, EmbeddingOp>(op))
+    if (!isa<LinearOp, FusedLinearOp, LMHeadOp, EmbeddingOp>(op))
       return op->emitError() << "'" << kPrecisionAttrName
-                             << "' belongs on llama.linear, llama.lm_head or llama.embedding";
+                             << "' belongs on llama.linear, llama.fused_linear, llama.lm_head "
+                                "or llama.embedding";
     auto precision = dyn_cast<PrecisionAttr>(attr.getValue());
     if (!precision)
       return op->emitError() << "'" << kPrecisionAttrName << "' must be a #llama.precision";

@@ -49,6 +49,14 @@ ConfigAttr lookupConfig(mlir::Operation *op);
 /// the order of the weight base pointers in the runtime ABI and the artifact manifest.
 llvm::SmallVector<llvm::StringRef> getWeightFiles(mlir::ModuleOp module);
 
+/// Whether projections with this precision may run fused (llama.fused_linear): dense ones
+/// (compute f32 on f32/bf16/f16 weights) and w8a8. Null (undecided) is not fusable.
+bool isFusablePrecision(PrecisionAttr precision);
+
+/// A `llama.linear` equivalent to the single-weight `llama.fused_linear` defining
+/// `fusedResults`, with its `llama.precision` (the canonicalization's builder).
+mlir::Value buildLinearFromFused(mlir::OpBuilder &builder, mlir::ValueRange fusedResults);
+
 /// Whether `type` is a storage dtype a weight may have (f32, f16, bf16, i8, i32, f8E4M3FN).
 bool isSupportedStorageType(mlir::Type type);
 } // namespace inferno::llama

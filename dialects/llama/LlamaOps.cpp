@@ -9,12 +9,38 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
 using namespace inferno::llama;
 
 #define GET_OP_CLASSES
 #include "dialects/llama/LlamaOps.cpp.inc"
+
+bool inferno::llama::isFusablePrecision(PrecisionAttr precision) {
+  if (!precision)
+    return false;
+  Type storage = precision.getStorage(), compute = precision.getCompute();
+  bool dense = compute.isF32() && precision.getActivations() == ActivationQuant::none &&
+               (storage.isF32() || storage.isBF16() || storage.isF16());
+  bool w8a8 = compute.isInteger(8) && storage.isInteger(8) &&
+              precision.getActivations() == ActivationQuant::int8_dynamic_token;
+  return dense || w8a8;
+}
+
+Value inferno::llama::buildLinearFromFused(OpBuilder &builder, ValueRange fusedResults) {
+  auto fused = fusedResults.front().getDefiningOp<FusedLinearOp>();
+  auto linear = LinearOp::create(builder, fused.getLoc(), fusedResults.front().getType(),
+                                 fused.getInput(),
+                                 cast<FlatSymbolRefAttr>(fused.getWeights()[0]));
+  if (Attribute precision = fused->getAttr(LlamaDialect::kPrecisionAttrName))
+    linear->setAttr(LlamaDialect::kPrecisionAttrName, precision);
+  return linear.getResult();
+}
+
+namespace {
+#include "dialects/llama/LlamaCanonicalization.inc"
+} // namespace
 
 namespace {
 /// Prints a shape as [a, b] for diagnostics.
@@ -213,6 +239,63 @@ LogicalResult LMHeadOp::verifySymbolUses(SymbolTableCollection &symbols) {
   if (failed(weight))
     return failure();
   return verifyProjection(*this, *weight, getInput(), getResult());
+}
+
+//===----------------------------------------------------------------------===//
+// Ops that read several weights
+//===----------------------------------------------------------------------===//
+
+LogicalResult FusedLinearOp::verify() {
+  if (getWeights().empty())
+    return emitOpError("needs at least one weight");
+  if (getWeights().size() != getResults().size())
+    return emitOpError() << "reads " << getWeights().size() << " weights but has "
+                         << getResults().size() << " results";
+  if (getNorm().has_value() != getNormEps().has_value())
+    return emitOpError("needs both a norm weight and its eps, or neither");
+  for (Value result : getResults())
+    if (!compatible(dim(getInput(), 0), dim(result, 0)))
+      return emitOpError() << "input has " << dim(getInput(), 0)
+                           << " tokens but a result has " << dim(result, 0);
+  if (auto precision = (*this)->getAttrOfType<PrecisionAttr>(LlamaDialect::kPrecisionAttrName);
+      precision && !isFusablePrecision(precision))
+    return emitOpError() << "runs dense (compute f32) or w8a8 projections only, got "
+                         << precision;
+  return success();
+}
+
+LogicalResult FusedLinearOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  WeightOp first = lookupWeight(symbols, 0);
+  for (unsigned i = 0; i < getWeights().size(); ++i) {
+    WeightOp weight = lookupWeight(symbols, i);
+    if (!weight || !first)
+      return emitOpError() << "weight " << getWeights()[weight ? 0 : i] << " is not a llama.weight";
+    if (failed(verifyProjection(*this, weight, getInput(), getResult(i))))
+      return failure();
+    // One precision covers the op: every weight must be stored alike.
+    Type element = weight.getTensorType().getElementType();
+    Type firstElement = first.getTensorType().getElementType();
+    if (element != firstElement || weight.getQuant().has_value() != first.getQuant().has_value())
+      return emitOpError() << "weights @" << first.getSymName() << " and @"
+                           << weight.getSymName() << " are stored differently (" << firstElement
+                           << (first.getQuant() ? " quantized" : "") << " vs " << element
+                           << (weight.getQuant() ? " quantized" : "") << ")";
+  }
+  if (FlatSymbolRefAttr norm = getNormAttr()) {
+    auto weight = symbols.lookupNearestSymbolFrom<WeightOp>(*this, norm);
+    if (!weight)
+      return emitOpError() << "norm weight " << norm << " is not a llama.weight";
+    ArrayRef<int64_t> shape = weight.getTensorType().getShape();
+    if (shape.size() != 1 || !compatible(shape[0], dim(getInput(), 1)) || weight.getQuant())
+      return emitOpError() << "norm weight @" << weight.getSymName() << " has shape "
+                           << ShapeText{shape} << ", expected [" << dim(getInput(), 1) << "]";
+  }
+  return success();
+}
+
+void FusedLinearOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                                MLIRContext *context) {
+  patterns.add<FusedLinearOfOneWeight>(context);
 }
 
 //===----------------------------------------------------------------------===//

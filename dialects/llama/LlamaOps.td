@@ -3,6 +3,8 @@
 // Ops come in families, each with its own base class:
 //   - Llama_WeightOp: the symbol naming one stored tensor;
 //   - Llama_WeightedOp: ops that read a weight by symbol (embedding, rms_norm, linear, lm_head);
+//   - Llama_MultiWeightedOp: ops that read several weights by symbol (fused_linear), made by
+//     the fusion passes;
 //   - Llama_ElementwiseOp: same-typed elementwise ops (add, swiglu);
 //   - positional ops (rope, attention), which also take the tokens' positions.
 //
@@ -155,6 +157,59 @@ def Llama_LMHeadOp : Llama_WeightedOp<"lm_head"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Ops that read several weights
+//===----------------------------------------------------------------------===//
+
+// A sibling of Llama_WeightedOp for ops naming a list of weights: each is still read in place
+// by its own symbol (weights are mmapped, never concatenated).
+class Llama_MultiWeightedOp<string mnemonic, list<Trait> traits = []>
+    : Llama_Op<mnemonic, traits # [Pure,
+        DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let extraClassDeclaration = [{
+    /// The `llama.weight` the op's `index`-th weight symbol names (null if it does not
+    /// resolve).
+    WeightOp lookupWeight(::mlir::SymbolTableCollection &symbols, unsigned index);
+  }];
+  let extraClassDefinition = [{
+    WeightOp $cppClass::lookupWeight(::mlir::SymbolTableCollection &symbols, unsigned index) {
+      return symbols.lookupNearestSymbolFrom<WeightOp>(
+          *this, ::llvm::cast<::mlir::FlatSymbolRefAttr>(getWeights()[index]));
+    }
+  }];
+}
+
+def Llama_FusedLinearOp : Llama_MultiWeightedOp<"fused_linear"> {
+  let summary = "several projections of one input, one result per weight";
+  let description = [{
+    `results[i] = x W_i^T` for each `[out_i, in]` weight `W_i`, all reading the same input:
+    the q/k/v projections of attention (`llama-fuse-qkv`), the gate/up projections of the MLP
+    (`llama-fuse-gate-up`). A backend runs them as one kernel whose work is split over every
+    output row of every weight at once, each weight read in place by its own symbol. All
+    weights share the op's `llama.precision`, which must be dense (`compute = f32`) or w8a8.
+
+    With `norm @w eps E`, the input is first RMS-normalized as `llama.rms_norm` with weight
+    `@w` and epsilon `E` would (`llama-fuse-norm`), row by row as the kernel packs it, so the
+    normalized activations never reach memory. A single weight without a norm canonicalizes
+    to `llama.linear`.
+
+    ```mlir
+    %q, %k, %v = llama.fused_linear %x, [@q, @k, @v] norm @input_norm eps 1.0e-05
+        {llama.precision = #llama.precision<storage = bf16, compute = f32>}
+        : tensor<?x64xf32> -> (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>)
+    ```
+  }];
+  let arguments = (ins Llama_Activation:$input, FlatSymbolRefArrayAttr:$weights,
+                   OptionalAttr<FlatSymbolRefAttr>:$norm, OptionalAttr<F64Attr>:$norm_eps);
+  let results = (outs Variadic<Llama_Activation>:$results);
+  let assemblyFormat = [{
+    $input `,` $weights (`norm` $norm^ `eps` $norm_eps)? attr-dict `:` type($input) `->`
+    `(` type($results) `)`
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Positional ops
 //===----------------------------------------------------------------------===//
 
@@ -189,12 +244,18 @@ def Llama_AttentionOp : Llama_Op<"attention"> {
     Writes the tokens' keys and values into `cache` at their positions in layer `layer`,
     then lets each query token attend to cached positions `0..position` (causal), with
     `heads / kv_heads` query heads sharing each key/value head and scores scaled by
-    `1/sqrt(head_dim)`. Queries and keys arrive already rotated.
+    `1/sqrt(head_dim)`. Queries and keys arrive already rotated, unless `rope` is given
+    (`llama-fuse-rope-attention` folds the `llama.rope` ops into it): then the op rotates
+    them itself as `llama.rope` with that attribute would (`heads` query heads, `kv_heads` key
+    heads, the cache's head_dim), keys before they are written to the cache, so that rotated
+    copies never reach memory.
 
     ```mlir
     %o = llama.attention %q, %k, %v, %positions, %cache layer 0 heads 4 kv_heads 2
         : tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<?xi32>,
           !llama.kv_cache<2 x 128 x 2 x 16, f32> -> tensor<?x64xf32>
+    %o = llama.attention %q, %k, %v, %positions, %cache layer 0 heads 4 kv_heads 2
+        rope <theta = 10000.0> : ...
     ```
   }];
   let arguments = (ins Llama_Activation:$query, Llama_Activation:$key, Llama_Activation:$value,
@@ -203,11 +264,12 @@ def Llama_AttentionOp : Llama_Op<"attention"> {
                        [MemRead, MemWrite]>:$cache,
                    ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
                    ConfinedAttr<I64Attr, [IntPositive]>:$heads,
-                   ConfinedAttr<I64Attr, [IntPositive]>:$kv_heads);
+                   ConfinedAttr<I64Attr, [IntPositive]>:$kv_heads,
+                   OptionalAttr<Llama_RopeAttr>:$rope);
   let results = (outs Llama_Activation:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value `,` $positions `,` $cache `layer` $layer `heads` $heads
-    `kv_heads` $kv_heads attr-dict `:` type($query) `,` type($key) `,` type($value) `,`
+    `kv_heads` $kv_heads (`rope` $rope^)? attr-dict `:` type($query) `,` type($key) `,` type($value) `,`
     type($positions) `,` type($cache) `->` type($result)
   }];
   let hasVerifier = 1;

@@ -1,6 +1,6 @@
 //===- CpuKernels.h - kernels written in C++ with intrinsics, per ISA ------*- C++ -*-===//
 //
-// Attention, RoPE and the embedding lookups are plain C++ with SIMD intrinsics: one source
+// Attention, RoPE, the embedding lookups and the fused projections' dot products are plain C++ with SIMD intrinsics: one source
 // (CpuKernelsImpl.inc) compiled twice, by CpuKernels_avx2.cpp (-mavx2 -mfma -mf16c) and
 // CpuKernels_avx512.cpp (+ -mavx512f/bw/dq/vl), into the namespaces below. Same contracts as
 // kernels.h; Kernels.cpp dispatches.
@@ -22,7 +22,14 @@
   void embeddingBf16(const int32_t *tokens, const uint16_t *table, float *y, int64_t m,      \
                      int64_t hidden);                                                         \
   void embeddingF16(const int32_t *tokens, const uint16_t *table, float *y, int64_t m,       \
-                    int64_t hidden);
+                    int64_t hidden);                                                          \
+  /* y[i·n + j] = x[i, :] · W[j, :] for i < m, j in [n0, n1); format 0 f32, 1 bf16, 2 f16 */  \
+  void denseDotRows(int format, const float *x, int64_t m, int64_t k, const void *w,          \
+                    float *y, int64_t n, int64_t n0, int64_t n1);                             \
+  void attentionRope(const float *q, const float *k, const float *v,                          \
+                     const int32_t *positions, const float *inv_freq, float *k_cache,         \
+                     float *v_cache, float *out, int64_t m, int64_t heads, int64_t kv_heads,  \
+                     int64_t head_dim, int64_t max_positions);
 
 namespace inferno::kernels::avx2 {
 INFERNO_DECLARE_CPU_KERNELS

@@ -156,6 +156,73 @@ void matmul(Impl impl, const float *x, const int8_t *w, const float *w_scale, fl
     parallelFor(0, tasks, runTask, &job);
 }
 
+namespace {
+struct FusedJob {
+  DotRows dot;
+  const QuantizedRows *x;
+  const int8_t *const *w;
+  const float *const *wScale;
+  const int64_t *n;
+  float *const *y;
+  const int64_t *firstTask;  // of each segment, then the total
+  int64_t segments, rowsPerTask;
+};
+
+int runFusedTask(void *context, int64_t task) {
+  const FusedJob &j = *static_cast<const FusedJob *>(context);
+  int64_t s = 0;
+  while (j.firstTask[s + 1] <= task)
+    ++s;
+  const int64_t n0 = (task - j.firstTask[s]) * j.rowsPerTask;
+  const int64_t n1 = std::min(n0 + j.rowsPerTask, j.n[s]);
+  j.dot(*j.x, j.w[s], j.wScale[s], j.y[s], j.n[s], n0, n1);
+  return 0;
+}
+}  // namespace
+
+void fusedMatmul(Impl impl, const float *x, int64_t segments, const int8_t *const *w,
+                 const float *const *w_scale, const int64_t *n, float *const *y, int64_t m,
+                 int64_t k) {
+  if (m <= 0 || segments <= 0)
+    return;
+  if (k <= 0) {
+    for (int64_t s = 0; s < segments; ++s)
+      std::memset(y[s], 0, sizeof(float) * size_t(m * n[s]));
+    return;
+  }
+  thread_local std::vector<int8_t> qBuffer;
+  thread_local std::vector<float> scales;
+  thread_local std::vector<int32_t> sums;
+  const int64_t stride = (k + kRowAlign - 1) / kRowAlign * kRowAlign;
+  qBuffer.assign(size_t(m * stride), 0);
+  scales.resize(size_t(m));
+  sums.resize(size_t(m));
+  for (int64_t i = 0; i < m; ++i)
+    quantizeRow(x + i * k, k, qBuffer.data() + i * stride, &scales[size_t(i)], &sums[size_t(i)]);
+  QuantizedRows rows{qBuffer.data(), scales.data(), sums.data(), m, k, stride};
+  DotRows dot = impl == Impl::Avx512Vnni ? avx512vnni::dotRows
+                : impl == Impl::Avx2     ? avx2::dotRows
+                                         : dotRowsScalar;
+  // As matmul: ~64 KiB of weights per task, at least one task per thread over all segments.
+  int64_t total = 0;
+  for (int64_t s = 0; s < segments; ++s)
+    total += n[s];
+  int64_t rowsPerTask = std::max<int64_t>(1, (int64_t(1) << 16) / k);
+  const int64_t threads = poolThreads();
+  if (threads > 1 && total / rowsPerTask < threads)
+    rowsPerTask = std::max<int64_t>(1, (total + threads - 1) / threads);
+  thread_local std::vector<int64_t> firstTask;
+  firstTask.assign(size_t(segments + 1), 0);
+  for (int64_t s = 0; s < segments; ++s)
+    firstTask[size_t(s + 1)] = firstTask[size_t(s)] + (n[s] + rowsPerTask - 1) / rowsPerTask;
+  FusedJob job{dot, &rows, w, w_scale, n, y, firstTask.data(), segments, rowsPerTask};
+  const int64_t tasks = firstTask[size_t(segments)];
+  if (tasks == 1)
+    runFusedTask(&job, 0);
+  else
+    parallelFor(0, tasks, runFusedTask, &job);
+}
+
 }  // namespace inferno::kernels::w8a8
 
 using namespace inferno::kernels;

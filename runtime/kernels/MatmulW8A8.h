@@ -46,6 +46,11 @@ bool cpuSupports(Impl impl);
 Impl selectedImpl();
 void matmul(Impl impl, const float *x, const int8_t *w, const float *w_scale, float *y, int64_t m,
             int64_t n, int64_t k);
+// Several weights against the same x (inferno_fused_linear_w8a8): x quantized once, then one
+// parallel loop over the rows of every weight, each segment with its own w, w_scale, n and y.
+void fusedMatmul(Impl impl, const float *x, int64_t segments, const int8_t *const *w,
+                 const float *const *w_scale, const int64_t *n, float *const *y, int64_t m,
+                 int64_t k);
 
 }  // namespace inferno::kernels::w8a8
 

@@ -130,6 +130,78 @@ void inferno_swiglu_ref(const float *gate, const float *up, float *y, int64_t co
   }
 }
 
+// The fused kernels as the unfused ones composed: the norm into a copy, then one projection
+// per segment.
+namespace {
+std::vector<float> normalizedRef(const float *x, const void *norm_w, int32_t norm_format,
+                                 float eps, int64_t m, int64_t k) {
+  std::vector<float> rows(x, x + m * k);
+  if (!norm_w) return rows;
+  switch (norm_format) {
+  case 0:
+    rmsNormRef(x, rows.data(), m, k, eps,
+               [norm_w](int64_t i) { return static_cast<const float *>(norm_w)[i]; });
+    break;
+  case 1:
+    rmsNormRef(x, rows.data(), m, k, eps, [norm_w](int64_t i) {
+      return bf16ToFloat(static_cast<const uint16_t *>(norm_w)[i]);
+    });
+    break;
+  default:
+    rmsNormRef(x, rows.data(), m, k, eps, [norm_w](int64_t i) {
+      return f16ToFloat(static_cast<const uint16_t *>(norm_w)[i]);
+    });
+    break;
+  }
+  return rows;
+}
+}  // namespace
+
+void inferno_fused_linear_f32_ref(const float *x, const void *norm_w, int32_t norm_format,
+                                  float eps, int64_t segments, const void *const *w,
+                                  const int64_t *n, float *const *y, int64_t m, int64_t k) {
+  std::vector<float> rows = normalizedRef(x, norm_w, norm_format, eps, m, k);
+  for (int64_t s = 0; s < segments; ++s)
+    inferno_matmul_f32_ref(rows.data(), static_cast<const float *>(w[s]), y[s], m, n[s], k);
+}
+
+void inferno_fused_linear_bf16_ref(const float *x, const void *norm_w, int32_t norm_format,
+                                   float eps, int64_t segments, const void *const *w,
+                                   const int64_t *n, float *const *y, int64_t m, int64_t k) {
+  std::vector<float> rows = normalizedRef(x, norm_w, norm_format, eps, m, k);
+  for (int64_t s = 0; s < segments; ++s)
+    inferno_matmul_bf16_ref(rows.data(), static_cast<const uint16_t *>(w[s]), y[s], m, n[s], k);
+}
+
+void inferno_fused_linear_f16_ref(const float *x, const void *norm_w, int32_t norm_format,
+                                  float eps, int64_t segments, const void *const *w,
+                                  const int64_t *n, float *const *y, int64_t m, int64_t k) {
+  std::vector<float> rows = normalizedRef(x, norm_w, norm_format, eps, m, k);
+  for (int64_t s = 0; s < segments; ++s)
+    inferno_matmul_f16_ref(rows.data(), static_cast<const uint16_t *>(w[s]), y[s], m, n[s], k);
+}
+
+void inferno_fused_linear_w8a8_ref(const float *x, const void *norm_w, int32_t norm_format,
+                                   float eps, int64_t segments, const void *const *w,
+                                   const void *const *w_scale, const int64_t *n, float *const *y,
+                                   int64_t m, int64_t k) {
+  std::vector<float> rows = normalizedRef(x, norm_w, norm_format, eps, m, k);
+  for (int64_t s = 0; s < segments; ++s)
+    inferno_matmul_w8a8_ref(rows.data(), static_cast<const int8_t *>(w[s]),
+                            static_cast<const float *>(w_scale[s]), y[s], m, n[s], k);
+}
+
+void inferno_attention_rope_ref(const float *q, const float *k, const float *v,
+                                const int32_t *positions, const float *inv_freq, float *k_cache,
+                                float *v_cache, float *out, int64_t m, int64_t heads,
+                                int64_t kv_heads, int64_t head_dim, int64_t max_positions) {
+  std::vector<float> qr(q, q + m * heads * head_dim), kr(k, k + m * kv_heads * head_dim);
+  inferno_rope_ref(qr.data(), positions, inv_freq, m, heads, head_dim);
+  inferno_rope_ref(kr.data(), positions, inv_freq, m, kv_heads, head_dim);
+  inferno_attention_ref(qr.data(), kr.data(), v, positions, k_cache, v_cache, out, m, heads,
+                        kv_heads, head_dim, max_positions);
+}
+
 }  // extern "C"
 
 namespace inferno::kernels::scalar {

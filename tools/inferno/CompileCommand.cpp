@@ -39,6 +39,11 @@ cl::opt<int64_t> context("context", cl::desc("Positions the KV cache holds (defa
 cl::opt<int64_t> maxBatch("max-batch", cl::desc("Most prompt tokens per forward call (default 64)"),
                           cl::init(64), cl::sub(compileCommand));
 cl::opt<bool> force("force", cl::desc("Replace an existing artifact"), cl::sub(compileCommand));
+cl::opt<bool> noFuse("no-fuse",
+                     cl::desc("Skip the fusion passes (fused q/k/v and gate/up projections, "
+                              "RMSNorm and RoPE folded into their consumers): the unfused "
+                              "kernels, to compare against"),
+                     cl::sub(compileCommand));
 cl::opt<bool> dumpAll("dump-ir-after-all", cl::desc("Print the module after every stage to stderr"),
                       cl::sub(compileCommand));
 
@@ -92,6 +97,7 @@ int runCompile() {
     return driver::fail("--max-batch must be between 1 and 4096");
   options.maxBatch = maxBatch;
   options.force = force;
+  options.fuse = !noFuse;
   if (dumpAll)
     options.dumpAfter = [](const std::string &stage, mlir::ModuleOp module) {
       llvm::errs() << "// -----// IR after " << stage << " //----- //\n";

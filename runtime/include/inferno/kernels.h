@@ -77,6 +77,36 @@ void inferno_swiglu(const float *gate, const float *up, float *y, int64_t count)
 /* y = a + b elementwise over count floats. y may equal a or b. */
 void inferno_add(const float *a, const float *b, float *y, int64_t count);
 
+/* Several projections of one input, run as one job split over every output row of every
+ * weight ("segment"): for s < segments,
+ *   y[s][m, n[s]] = x'[m, k] · W_s[n[s], k]ᵀ
+ * each W_s read in place through w[s] (float32, bf16 or f16 bits by the entry point; for w8a8
+ * int8 with w_scale[s] its n[s] float32 per-row scales, as inferno_matmul_w8a8).
+ * x' is x, or when norm_w is not NULL each row of x RMS-normalized as inferno_rms_norm_* with
+ * weight norm_w (norm_format 0: float32, 1: bf16, 2: f16) and eps: the inverse RMS of a row
+ * is computed once and applied, times the norm weight, while the row is packed.
+ * For w8a8 the normalized row is what gets quantized. Outputs never alias x. */
+void inferno_fused_linear_f32(const float *x, const void *norm_w, int32_t norm_format, float eps,
+                              int64_t segments, const void *const *w, const int64_t *n,
+                              float *const *y, int64_t m, int64_t k);
+void inferno_fused_linear_bf16(const float *x, const void *norm_w, int32_t norm_format, float eps,
+                               int64_t segments, const void *const *w, const int64_t *n,
+                               float *const *y, int64_t m, int64_t k);
+void inferno_fused_linear_f16(const float *x, const void *norm_w, int32_t norm_format, float eps,
+                              int64_t segments, const void *const *w, const int64_t *n,
+                              float *const *y, int64_t m, int64_t k);
+void inferno_fused_linear_w8a8(const float *x, const void *norm_w, int32_t norm_format, float eps,
+                               int64_t segments, const void *const *w, const void *const *w_scale,
+                               const int64_t *n, float *const *y, int64_t m, int64_t k);
+
+/* inferno_attention with RoPE folded in: q and k arrive unrotated; each key row is rotated
+ * (as inferno_rope with kv_heads heads) as it is stored in k_cache, and each query head is
+ * rotated (as inferno_rope with heads heads) as it is loaded. q and k are not modified. */
+void inferno_attention_rope(const float *q, const float *k, const float *v,
+                            const int32_t *positions, const float *inv_freq, float *k_cache,
+                            float *v_cache, float *out, int64_t m, int64_t heads,
+                            int64_t kv_heads, int64_t head_dim, int64_t max_positions);
+
 /* Threads the kernels may use (1 = run on the calling thread). Default: all cores. */
 void inferno_set_num_threads(int32_t threads);
 int32_t inferno_get_num_threads(void);
@@ -102,6 +132,23 @@ void inferno_attention_ref(const float *q, const float *k, const float *v,
 void inferno_matmul_w8a8_ref(const float *x, const int8_t *w, const float *w_scale, float *y,
                              int64_t m, int64_t n, int64_t k);
 void inferno_swiglu_ref(const float *gate, const float *up, float *y, int64_t count);
+void inferno_fused_linear_f32_ref(const float *x, const void *norm_w, int32_t norm_format,
+                                  float eps, int64_t segments, const void *const *w,
+                                  const int64_t *n, float *const *y, int64_t m, int64_t k);
+void inferno_fused_linear_bf16_ref(const float *x, const void *norm_w, int32_t norm_format,
+                                   float eps, int64_t segments, const void *const *w,
+                                   const int64_t *n, float *const *y, int64_t m, int64_t k);
+void inferno_fused_linear_f16_ref(const float *x, const void *norm_w, int32_t norm_format,
+                                  float eps, int64_t segments, const void *const *w,
+                                  const int64_t *n, float *const *y, int64_t m, int64_t k);
+void inferno_fused_linear_w8a8_ref(const float *x, const void *norm_w, int32_t norm_format,
+                                   float eps, int64_t segments, const void *const *w,
+                                   const void *const *w_scale, const int64_t *n, float *const *y,
+                                   int64_t m, int64_t k);
+void inferno_attention_rope_ref(const float *q, const float *k, const float *v,
+                                const int32_t *positions, const float *inv_freq, float *k_cache,
+                                float *v_cache, float *out, int64_t m, int64_t heads,
+                                int64_t kv_heads, int64_t head_dim, int64_t max_positions);
 
 #ifdef __cplusplus
 }

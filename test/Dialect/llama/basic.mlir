@@ -38,6 +38,7 @@ module @tiny attributes {
   llama.weight @down in "model.safetensors" at 1000000 : tensor<64x160xbf16>
   llama.weight @model.norm.weight in "model.safetensors" at 1100000 : tensor<64xf32>
   llama.weight @lm_head.weight in "model.safetensors" at 1200000 : tensor<256x64xbf16>
+  llama.weight @q32 in "model.safetensors" at 1300000 : tensor<64x64xf32>
 
   // CHECK-LABEL: func.func @forward
   // CHECK-SAME: !llama.kv_cache<1 x 128 x 2 x 16, bf16>
@@ -74,6 +75,26 @@ module @tiny attributes {
     // CHECK: llama.lm_head %{{.*}}, @lm_head.weight : tensor<?x64xf32> -> tensor<?x256xf32>
     %logits = llama.lm_head %f, @lm_head.weight : tensor<?x64xf32> -> tensor<?x256xf32>
     return %logits : tensor<?x256xf32>
+  }
+
+  // The fused forms the fusion passes produce: q/k/v in one fused_linear with the input norm
+  // as its prologue, RoPE inside the attention.
+  // CHECK-LABEL: func.func @fused
+  func.func @fused(%x: tensor<?x64xf32>, %positions: tensor<?xi32>,
+                   %cache: !llama.kv_cache<1 x 128 x 2 x 16, bf16>) -> tensor<?x64xf32> {
+    // CHECK: %[[QKV:.*]]:3 = llama.fused_linear %{{.*}}, [@q32, @k, @v] norm @norm eps 1.000000e-05 {llama.precision = #llama.precision<storage = f32, compute = f32>} : tensor<?x64xf32> -> (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>)
+    %qkv:3 = llama.fused_linear %x, [@q32, @k, @v] norm @norm eps 1.0e-05
+        {llama.precision = #llama.precision<storage = f32, compute = f32>}
+        : tensor<?x64xf32> -> (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>)
+    // CHECK: llama.attention %[[QKV]]#0, %[[QKV]]#1, %[[QKV]]#2, %{{.*}}, %{{.*}} layer 0 heads 4 kv_heads 2 rope <theta = 10000.0, scaling = linear, factor = 2.0> : tensor<?x64xf32>
+    %a = llama.attention %qkv#0, %qkv#1, %qkv#2, %positions, %cache layer 0 heads 4 kv_heads 2
+        rope <theta = 10000.0, scaling = linear, factor = 2.0>
+        : tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<?xi32>,
+          !llama.kv_cache<1 x 128 x 2 x 16, bf16> -> tensor<?x64xf32>
+    // A single weight, with no norm: valid (canonicalization makes it a llama.linear).
+    // CHECK: llama.fused_linear %{{.*}}, [@k] : tensor<?x64xf32> -> (tensor<?x32xf32>)
+    %k:1 = llama.fused_linear %a, [@k] : tensor<?x64xf32> -> (tensor<?x32xf32>)
+    return %a : tensor<?x64xf32>
   }
 
   // Static token counts and bf16 activations are fine too.

@@ -281,3 +281,119 @@ func.func @f(%a: tensor<?x64xf64>) -> tensor<?x64xf64> {
   %s = llama.add %a, %a : tensor<?x64xf64>
   return %s : tensor<?x64xf64>
 }
+
+// -----
+
+module {
+  llama.weight @q in "m.safetensors" at 0 : tensor<8x8xf32>
+  llama.weight @k in "m.safetensors" at 0 : tensor<4x8xf32>
+  func.func @f(%x: tensor<?x8xf32>) {
+    // expected-error @+1 {{reads 2 weights but has 1 results}}
+    %r = llama.fused_linear %x, [@q, @k] : tensor<?x8xf32> -> (tensor<?x8xf32>)
+    return
+  }
+}
+
+// -----
+
+module {
+  llama.weight @q in "m.safetensors" at 0 : tensor<8x8xf32>
+  llama.weight @k in "m.safetensors" at 0 : tensor<4x8xf32>
+  func.func @f(%x: tensor<?x8xf32>) {
+    // expected-error @+1 {{weight @k has shape [4, 8] [out, in], but the result has 5 features}}
+    %r:2 = llama.fused_linear %x, [@q, @k] : tensor<?x8xf32> -> (tensor<?x8xf32>, tensor<?x5xf32>)
+    return
+  }
+}
+
+// -----
+
+module {
+  llama.weight @q in "m.safetensors" at 0 : tensor<8x8xf32>
+  llama.weight @k in "m.safetensors" at 0 : tensor<4x6xf32>
+  func.func @f(%x: tensor<?x8xf32>) {
+    // expected-error @+1 {{weight @k has shape [4, 6] [out, in], but the input has 8 features}}
+    %r:2 = llama.fused_linear %x, [@q, @k] : tensor<?x8xf32> -> (tensor<?x8xf32>, tensor<?x4xf32>)
+    return
+  }
+}
+
+// -----
+
+module {
+  llama.weight @q in "m.safetensors" at 0 : tensor<8x8xf32>
+  llama.weight @k in "m.safetensors" at 0 : tensor<4x8xbf16>
+  func.func @f(%x: tensor<?x8xf32>) {
+    // expected-error @+1 {{weights @q and @k are stored differently ('f32' vs 'bf16')}}
+    %r:2 = llama.fused_linear %x, [@q, @k] : tensor<?x8xf32> -> (tensor<?x8xf32>, tensor<?x4xf32>)
+    return
+  }
+}
+
+// -----
+
+module {
+  llama.weight @q in "m.safetensors" at 0 : tensor<8x8xf32>
+  func.func @f(%x: tensor<?x8xf32>) {
+    // expected-error @+1 {{weight @missing is not a llama.weight}}
+    %r:2 = llama.fused_linear %x, [@q, @missing] : tensor<?x8xf32> -> (tensor<?x8xf32>, tensor<?x4xf32>)
+    return
+  }
+}
+
+// -----
+
+module {
+  llama.weight @q in "m.safetensors" at 0 : tensor<8x8xf32>
+  llama.weight @n in "m.safetensors" at 0 : tensor<6xf32>
+  func.func @f(%x: tensor<?x8xf32>) {
+    // expected-error @+1 {{norm weight @n has shape [6], expected [8]}}
+    %r:1 = llama.fused_linear %x, [@q] norm @n eps 1.0e-05 : tensor<?x8xf32> -> (tensor<?x8xf32>)
+    return
+  }
+}
+
+// -----
+
+module {
+  llama.weight @q in "m.safetensors" at 0 : tensor<8x8xf32>
+  func.func @f(%x: tensor<?x8xf32>) {
+    // expected-error @+1 {{needs both a norm weight and its eps, or neither}}
+    %r:1 = "llama.fused_linear"(%x) <{weights = [@q], norm = @q}> : (tensor<?x8xf32>) -> tensor<?x8xf32>
+    return
+  }
+}
+
+// -----
+
+module {
+  func.func @f(%x: tensor<?x8xf32>) {
+    // expected-error @+1 {{needs at least one weight}}
+    "llama.fused_linear"(%x) <{weights = []}> : (tensor<?x8xf32>) -> ()
+    return
+  }
+}
+
+// -----
+
+module {
+  llama.weight @q in "m.safetensors" at 0 : tensor<8x8xi8>
+      quant #llama.quant<kind = int8, granularity = channel, scale = @s>
+  llama.weight @s in "m.safetensors" at 0 : tensor<8xf32>
+  func.func @f(%x: tensor<?x8xf32>) {
+    // expected-error @+1 {{runs dense (compute f32) or w8a8 projections only, got #llama.precision<storage = i8, compute = f32>}}
+    %r:1 = llama.fused_linear %x, [@q] {llama.precision = #llama.precision<storage = i8, compute = f32>} : tensor<?x8xf32> -> (tensor<?x8xf32>)
+    return
+  }
+}
+
+// -----
+
+module {
+  llama.weight @q in "m.safetensors" at 0 : tensor<8x8xf32>
+  func.func @f(%x: tensor<3x8xf32>) {
+    // expected-error @+1 {{input has 3 tokens but a result has 2}}
+    %r:1 = llama.fused_linear %x, [@q] : tensor<3x8xf32> -> (tensor<2x8xf32>)
+    return
+  }
+}

@@ -1,0 +1,195 @@
+//===- FusedKernels.cpp - the fused projections and RoPE-attention of kernels.h ---===//
+//
+// inferno_fused_linear_*: the norm prologue (baseline code, every ISA: tokens × k operations
+// against tokens × k × Σn for the products), then the products. Decode-sized inputs run one
+// parallel loop over every output row of every weight (one fork/join instead of one per
+// weight); from the tiled matmul's row count on (prefill, compute-bound, where a fork/join is
+// noise) each weight runs the tiled matmul of its dtype, which already has the register
+// tiling and bf16 dot products the decode path does without. w8a8 always runs one loop.
+//
+//===----------------------------------------------------------------------------===//
+#include "inferno/kernels.h"
+
+#include "runtime/kernels/Convert.h"
+#include "runtime/kernels/CpuKernels.h"
+#include "runtime/kernels/Dispatch.h"
+#include "runtime/kernels/MatmulW8A8.h"
+#include "runtime/kernels/Parallel.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+namespace inferno::kernels {
+namespace {
+
+// From this many tokens on, dense fused projections run each weight's tiled matmul (the
+// smallest m the Halide matmul schedules tile: INFERNO_MATMUL_ROWS_M, 4 for both ISAs).
+constexpr int64_t kTiledMatmulMinTokens = 4;
+
+float normWeight(const void *w, int32_t format, int64_t i) {
+  switch (format) {
+  case 0:
+    return static_cast<const float *>(w)[i];
+  case 1:
+    return bf16ToFloat(static_cast<const uint16_t *>(w)[i]);
+  default:
+    return f16ToFloat(static_cast<const uint16_t *>(w)[i]);
+  }
+}
+
+// x, or its rows RMS-normalized into a buffer of the calling thread: each row's inverse RMS
+// once, then x · inv · w while packing (the order inferno_rms_norm_*_ref multiplies in).
+const float *normalizeRows(const float *x, const void *norm_w, int32_t format, float eps,
+                           int64_t m, int64_t k) {
+  if (!norm_w) return x;
+  thread_local std::vector<float> packed;
+  packed.resize(size_t(m * k));
+  for (int64_t i = 0; i < m; ++i) {
+    const float *row = x + i * k;
+    float ss = 0.0f;
+    for (int64_t h = 0; h < k; ++h) ss += row[h] * row[h];
+    const float inv = 1.0f / std::sqrt(ss / float(k) + eps);
+    float *out = packed.data() + i * k;
+    for (int64_t h = 0; h < k; ++h) out[h] = row[h] * inv * normWeight(norm_w, format, h);
+  }
+  return packed.data();
+}
+
+using DenseDotRows = void (*)(int, const float *, int64_t, int64_t, const void *, float *,
+                              int64_t, int64_t, int64_t);
+
+struct DenseJob {
+  DenseDotRows dot;
+  int format;
+  const float *x;
+  int64_t m, k;
+  const void *const *w;
+  const int64_t *n;
+  float *const *y;
+  const int64_t *firstTask;  // of each segment, then the total
+  int64_t rowsPerTask;
+};
+
+int denseTask(void *context, int64_t task) {
+  const DenseJob &j = *static_cast<const DenseJob *>(context);
+  int64_t s = 0;
+  while (j.firstTask[s + 1] <= task) ++s;
+  const int64_t n0 = (task - j.firstTask[s]) * j.rowsPerTask;
+  const int64_t n1 = std::min(n0 + j.rowsPerTask, j.n[s]);
+  j.dot(j.format, j.x, j.m, j.k, j.w[s], j.y[s], j.n[s], n0, n1);
+  return 0;
+}
+
+using MatmulEntry = void (*)(const float *, const void *, float *, int64_t, int64_t, int64_t);
+using FusedRef = void (*)(const float *, const void *, int32_t, float, int64_t,
+                          const void *const *, const int64_t *, float *const *, int64_t, int64_t);
+
+void fusedDense(int format, const float *x, const void *norm_w, int32_t norm_format, float eps,
+                int64_t segments, const void *const *w, const int64_t *n, float *const *y,
+                int64_t m, int64_t k, MatmulEntry tiled, FusedRef ref) {
+  if (m <= 0 || segments <= 0) return;
+  const Isa isa = currentIsa();
+  if (isa == Isa::Scalar || k <= 0) {
+    ref(x, norm_w, norm_format, eps, segments, w, n, y, m, k);
+    return;
+  }
+  const float *rows = normalizeRows(x, norm_w, norm_format, eps, m, k);
+  if (m >= kTiledMatmulMinTokens) {
+    for (int64_t s = 0; s < segments; ++s) tiled(rows, w[s], y[s], m, n[s], k);
+    return;
+  }
+  // Tasks of whole 4-row tiles, ~64 KiB of weights each, at least one task per thread.
+  const int64_t bytes = format == 0 ? 4 : 2;
+  int64_t total = 0;
+  for (int64_t s = 0; s < segments; ++s) total += n[s];
+  int64_t rowsPerTask = std::max<int64_t>(4, (int64_t(1) << 16) / (k * bytes) / 4 * 4);
+  const int64_t threads = poolThreads();
+  if (threads > 1 && total / rowsPerTask < threads)
+    rowsPerTask = std::max<int64_t>(4, ((total + threads - 1) / threads + 3) / 4 * 4);
+  thread_local std::vector<int64_t> firstTask;
+  firstTask.assign(size_t(segments + 1), 0);
+  for (int64_t s = 0; s < segments; ++s)
+    firstTask[size_t(s + 1)] = firstTask[size_t(s)] + (n[s] + rowsPerTask - 1) / rowsPerTask;
+  DenseJob job{isa == Isa::Avx2 ? avx2::denseDotRows : avx512::denseDotRows,
+               format, rows, m, k, w, n, y, firstTask.data(), rowsPerTask};
+  const int64_t tasks = firstTask[size_t(segments)];
+  if (tasks == 1)
+    denseTask(&job, 0);
+  else
+    parallelFor(0, tasks, denseTask, &job);
+}
+
+}  // namespace
+}  // namespace inferno::kernels
+
+using namespace inferno::kernels;
+
+extern "C" {
+
+void inferno_fused_linear_f32(const float *x, const void *norm_w, int32_t norm_format, float eps,
+                              int64_t segments, const void *const *w, const int64_t *n,
+                              float *const *y, int64_t m, int64_t k) {
+  fusedDense(
+      0, x, norm_w, norm_format, eps, segments, w, n, y, m, k,
+      [](const float *x, const void *w, float *y, int64_t m, int64_t n, int64_t k) {
+        inferno_matmul_f32(x, static_cast<const float *>(w), y, m, n, k);
+      },
+      inferno_fused_linear_f32_ref);
+}
+
+void inferno_fused_linear_bf16(const float *x, const void *norm_w, int32_t norm_format, float eps,
+                               int64_t segments, const void *const *w, const int64_t *n,
+                               float *const *y, int64_t m, int64_t k) {
+  fusedDense(
+      1, x, norm_w, norm_format, eps, segments, w, n, y, m, k,
+      [](const float *x, const void *w, float *y, int64_t m, int64_t n, int64_t k) {
+        inferno_matmul_bf16(x, static_cast<const uint16_t *>(w), y, m, n, k);
+      },
+      inferno_fused_linear_bf16_ref);
+}
+
+void inferno_fused_linear_f16(const float *x, const void *norm_w, int32_t norm_format, float eps,
+                              int64_t segments, const void *const *w, const int64_t *n,
+                              float *const *y, int64_t m, int64_t k) {
+  fusedDense(
+      2, x, norm_w, norm_format, eps, segments, w, n, y, m, k,
+      [](const float *x, const void *w, float *y, int64_t m, int64_t n, int64_t k) {
+        inferno_matmul_f16(x, static_cast<const uint16_t *>(w), y, m, n, k);
+      },
+      inferno_fused_linear_f16_ref);
+}
+
+void inferno_fused_linear_w8a8(const float *x, const void *norm_w, int32_t norm_format, float eps,
+                               int64_t segments, const void *const *w, const void *const *w_scale,
+                               const int64_t *n, float *const *y, int64_t m, int64_t k) {
+  if (m <= 0 || segments <= 0) return;
+  const float *rows = normalizeRows(x, norm_w, norm_format, eps, m, k > 0 ? k : 0);
+  w8a8::fusedMatmul(w8a8::selectedImpl(), rows, segments,
+                    reinterpret_cast<const int8_t *const *>(w),
+                    reinterpret_cast<const float *const *>(w_scale), n, y, m, k);
+}
+
+void inferno_attention_rope(const float *q, const float *k, const float *v,
+                            const int32_t *positions, const float *inv_freq, float *k_cache,
+                            float *v_cache, float *out, int64_t m, int64_t heads,
+                            int64_t kv_heads, int64_t head_dim, int64_t max_positions) {
+  if (m <= 0 || heads <= 0 || kv_heads <= 0 || head_dim <= 0) return;
+  switch (currentIsa()) {
+  case Isa::Scalar:
+    inferno_attention_rope_ref(q, k, v, positions, inv_freq, k_cache, v_cache, out, m, heads,
+                               kv_heads, head_dim, max_positions);
+    return;
+  case Isa::Avx2:
+    avx2::attentionRope(q, k, v, positions, inv_freq, k_cache, v_cache, out, m, heads, kv_heads,
+                        head_dim, max_positions);
+    return;
+  default:
+    avx512::attentionRope(q, k, v, positions, inv_freq, k_cache, v_cache, out, m, heads,
+                          kv_heads, head_dim, max_positions);
+    return;
+  }
+}
+
+}  // extern "C"
