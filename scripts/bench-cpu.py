@@ -3,6 +3,7 @@
 its ceiling, measured in one run.
 
   scripts/bench-cpu.py [--build build] [--work DIR] [--dtypes bf16,f32,w8a8] [--threads 1,2]
+                       [--fusion on,off] [--repeat N]
 
 Generates the full-size model with random weights (models/generate.py, cached under --work;
 w8a8: a bf16 checkpoint with compressed-tensors int8 linears, lm_head/embedding dense),
@@ -11,6 +12,9 @@ row to 64 bytes: read in place from 8-byte-aligned checkpoint tensors, each 64-b
 VNNI kernel straddles two cache lines), measures the machine's read bandwidth
 (inferno-membw), then runs the artifact: a 64-token prompt (prefill) and 64 greedy tokens
 (decode), with --stats and under /usr/bin/time for peak RSS. Prints one markdown table.
+`--fusion on,off` also compiles each model with --no-fuse, to compare the fused kernels side by
+side. `--repeat N` runs every configuration N times, round-robin (so a burst of load elsewhere on
+the machine hits all of them alike), and reports the median of each figure.
 
 Ceilings: batch-1 decode reads every weight once per token, so decode tok/s <= read bandwidth /
 bytes of weights (the tied embedding counted once, as lm_head). Prefill's work is
@@ -60,6 +64,8 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--preset", default="llama-3.2-1b")
     ap.add_argument("--tokens", type=int, default=64)
+    ap.add_argument("--fusion", default="on", help="on, off or on,off (compile with --no-fuse too)")
+    ap.add_argument("--repeat", type=int, default=1, help="round-robin runs of each configuration")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     inferno = os.path.join(args.build, "bin", "inferno")
@@ -85,7 +91,8 @@ def main():
         bandwidth[int(m.group(1))] = float(m.group(2)) * 1e9
 
     prompt = ",".join(str(1 + (i * 37) % 5000) for i in range(args.tokens))
-    rows = []
+    fusions = args.fusion.split(",")
+    configs = []  # (dtype, fusion, threads, variant, artifact, compile_s, nbytes, prefill_flops)
     for dtype in args.dtypes.split(","):
         model = os.path.join(args.work, f"{args.preset}-{dtype}")
         if not os.path.isdir(model):
@@ -94,19 +101,28 @@ def main():
                  "--preset", args.preset, "--seed", "1"] + quant)
         with open(os.path.join(model, "config.json")) as f:
             cfg = json.load(f)
-        artifact = os.path.join(args.work, f"{args.preset}-{dtype}.artifact")
-        start = time.monotonic()
-        run([inferno, "compile", model, "-o", artifact, "--force", "--context", "1024",
-             "--weights", "pack" if dtype == "w8a8" else "link"])
-        compile_s = time.monotonic() - start
-        nbytes = weight_bytes(artifact)
         layer_params, head_params = matmul_params(cfg)
         # Prefill runs every layer on every prompt token, and lm_head on the last one only (the
         # logits of the others are not computed).
         prefill_flops = 2 * (layer_params * args.tokens + head_params)
-        # bf16 also with the opt-in kernels that round activations to bf16 for prefill.
-        variants = [None] + (["avx512-bf16"] if dtype == "bf16" and has_bf16_dot else [])
-        for t, variant in [(t, v) for v in variants for t in threads]:
+        for fusion in fusions:
+            artifact = os.path.join(args.work, f"{args.preset}-{dtype}-fuse-{fusion}.artifact")
+            start = time.monotonic()
+            run([inferno, "compile", model, "-o", artifact, "--force", "--context", "1024",
+                 "--weights", "pack" if dtype == "w8a8" else "link"]
+                + (["--no-fuse"] if fusion == "off" else []))
+            compile_s = time.monotonic() - start
+            nbytes = weight_bytes(artifact)
+            # bf16 also with the opt-in kernels that round activations to bf16 for prefill.
+            variants = [None] + (["avx512-bf16"] if dtype == "bf16" and has_bf16_dot else [])
+            for variant in variants:
+                for t in threads:
+                    configs.append((dtype, fusion, t, variant, artifact, compile_s, nbytes,
+                                    prefill_flops))
+
+    samples = {i: [] for i in range(len(configs))}
+    for _ in range(args.repeat):
+        for i, (dtype, fusion, t, variant, artifact, *_rest) in enumerate(configs):
             env = dict(os.environ)
             env.pop("INFERNO_KERNEL_ISA", None)
             if variant:
@@ -115,28 +131,42 @@ def main():
                        "-n", str(args.tokens), "--temperature", "0", "--ignore-eos", "--ids",
                        "--stats", "--threads", str(t)], env=env)
             stats = out.stderr
-            prefill = float(re.search(r"prompt: \d+ tokens, [\d.]+ s, ([\d.]+) tok/s", stats).group(1))
-            decode = float(re.search(r"generated: \d+ tokens, [\d.]+ s, ([\d.]+) tok/s", stats).group(1))
-            rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", stats).group(1)) * 1024
-            isa = re.search(r"kernels: ([^,\s]+)", stats).group(1)
-            roofline = bandwidth[t] / nbytes
-            prefill_s = float(re.search(r"prompt: \d+ tokens, ([\d.]+) s", stats).group(1))
-            load_s = float(re.search(r"load: ([\d.]+) s", stats).group(1))
-            peak = peaks.get((t, "dot" if isa == "avx512-bf16" else "fma"), 0)
-            rows.append((dtype, t, isa, compile_s, decode, roofline, decode / roofline, prefill,
-                         prefill_flops / prefill_s / 1e9, rss, nbytes, load_s, peak))
+            samples[i].append(dict(
+                prefill=float(re.search(r"prompt: \d+ tokens, [\d.]+ s, ([\d.]+) tok/s", stats).group(1)),
+                prefill_s=float(re.search(r"prompt: \d+ tokens, ([\d.]+) s", stats).group(1)),
+                decode=float(re.search(r"generated: \d+ tokens, [\d.]+ s, ([\d.]+) tok/s", stats).group(1)),
+                rss=int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", stats).group(1)) * 1024,
+                load_s=float(re.search(r"load: ([\d.]+) s", stats).group(1)),
+                isa=re.search(r"kernels: ([^,\s]+)", stats).group(1)))
+
+    def median(values):
+        values = sorted(values)
+        mid = len(values) // 2
+        return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+    rows = []
+    for i, (dtype, fusion, t, variant, artifact, compile_s, nbytes, prefill_flops) in enumerate(configs):
+        runs = samples[i]
+        figure = {key: median([r[key] for r in runs]) for key in ("prefill", "prefill_s", "decode", "rss", "load_s")}
+        isa = runs[0]["isa"]
+        roofline = bandwidth[t] / nbytes
+        peak = peaks.get((t, "dot" if isa == "avx512-bf16" else "fma"), 0)
+        rows.append((dtype, t, isa, compile_s, figure["decode"], roofline, figure["decode"] / roofline,
+                     figure["prefill"], prefill_flops / figure["prefill_s"] / 1e9, figure["rss"], nbytes,
+                     figure["load_s"], peak, fusion))
 
     print(f"model: {args.preset} shape, random weights; read bandwidth "
           + ", ".join(f"{t} thread{'s' * (t > 1)} {bandwidth[t] / 1e9:.1f} GB/s" for t in threads)
-          + "; load average at the end " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+          + "; load average at the end " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+          + f"; median of {args.repeat} round-robin run{'s' * (args.repeat > 1)}")
     print()
-    print("| dtype | threads | kernels | compile s (w8a8: pack, else link) | load s | decode tok/s | roofline tok/s | "
+    print("| dtype | fused | threads | kernels | compile s (w8a8: pack, else link) | load s | decode tok/s | roofline tok/s | "
           "of roofline | prefill tok/s | prefill GFLOP/s | peak GFLOP/s | of peak | peak RSS GB | "
           "weights GB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         of_peak = f"{r[8] / r[12]:.0%}" if r[12] else "-"
-        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.1f} | {r[11]:.2f} | {r[4]:.2f} | {r[5]:.2f} | "
+        print(f"| {r[0]} | {r[13]} | {r[1]} | {r[2]} | {r[3]:.1f} | {r[11]:.2f} | {r[4]:.2f} | {r[5]:.2f} | "
               f"{r[6]:.0%} | {r[7]:.1f} | {r[8]:.1f} | {r[12]:.0f} | {of_peak} | "
               f"{r[9] / 1e9:.2f} | {r[10] / 1e9:.2f} |")
 
