@@ -45,8 +45,8 @@ def LlamaAssignPrecision : Pass<"llama-assign-precision", "::mlir::ModuleOp"> {
     an int4 group that does not divide a matched weight's input size.
 
     `precision=auto` plans instead: for every float projection it measures the relative
-    Frobenius error `||W - Q(W)|| / ||W||` of int8 and of int4 (the coarsest of g128, g64,
-    g32 that divides the input size) on the checkpoint's values (read from `weights-dir`),
+    Frobenius error `||W - Q(W)|| / ||W||` of int8 and of int4 (each of g128, g64, g32
+    that divides the input size) on the checkpoint's values (read from `weights-dir`),
     then, from all dense, repeatedly takes the step that adds the least squared error per
     byte saved until all weights (embedding, norms and scales included) fit `budget` bytes,
     and hands back steps the remaining slack allows. The plan (weight, mode, bytes, error)
