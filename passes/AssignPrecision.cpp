@@ -528,14 +528,15 @@ void LlamaAssignPrecisionPass::runOnOperation() {
     if (!mode)
       continue;
     if (weight.getQuant()) {
-      weight.emitOpError() << "is already quantized in the checkpoint ("
+      weight.emitOpError() << "@" << weight.getSymName() << " is already quantized in the checkpoint ("
                            << stringifyQuantKind(weight.getQuant()->getKind()) << "); " << source
                            << " quantizes float weights only";
       failed = true;
       continue;
     }
     if (!dense(weight)) {
-      weight.emitOpError() << "is stored as " << weight.getTensorType() << "; " << source
+      weight.emitOpError() << "@" << weight.getSymName() << " is stored as "
+                           << weight.getTensorType() << "; " << source
                            << " quantizes [out, in] float weights only";
       failed = true;
       continue;
@@ -549,7 +550,8 @@ void LlamaAssignPrecisionPass::runOnOperation() {
                              << mode->name();
         mode = WeightQuantMode{WeightQuantMode::Int8, 0};
       } else {
-        weight.emitOpError() << "has " << in << " input features, not a multiple of "
+        weight.emitOpError() << "@" << weight.getSymName() << " has " << in
+                             << " input features, not a multiple of "
                              << mode->groupSize << ", so " << source
                              << " cannot store it as " << mode->name()
                              << " (choose int8 or a group size that divides " << in << ")";

@@ -218,6 +218,8 @@ private:
 Dtype dtypeOfElement(mlir::Type t) {
   if (t.isInteger(8))
     return Dtype::I8;
+  if (t.isInteger(32)) // int4 weights packed eight to an i32 (quantized at compile time)
+    return Dtype::I32;
   if (t.isBF16())
     return Dtype::BF16;
   if (t.isF16())

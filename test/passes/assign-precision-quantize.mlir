@@ -65,7 +65,7 @@ module attributes {llama.config = #llama.config<hidden = 32, intermediate = 48, 
 // EMBED: @model.layers.0.self_attn.q_proj.weight {{.*}} : tensor<32x32xf32>{{$}}
 // EMBED: llama.embedding {{.*}} {llama.precision = #llama.precision<storage = i8, compute = f32>}
 
-// GROUP: error: 'llama.weight' op has 48 input features, not a multiple of 32, so precision policy entry 'layers.0.mlp=int4-g32' cannot store it as int4-g32 (choose int8 or a group size that divides 48)
+// GROUP: error: 'llama.weight' op @model.layers.0.mlp.down_proj.weight has 48 input features, not a multiple of 32, so precision policy entry 'layers.0.mlp=int4-g32' cannot store it as int4-g32 (choose int8 or a group size that divides 48)
 // NOGROUP: error: quantize '{{.*}}': int4{{.*}}: int4 needs a group size, a positive multiple of 16 (int4-g128, int4-g64, int4-g32)
 // MODE: error: quantize 'int2': expected int8 or int4-gN (e.g. int4-g128)
 // FP8: error: precision policy 'layers.0=fp8': fp8: quantizing to fp8 at compile time is not implemented (int8 and int4-gN are)
