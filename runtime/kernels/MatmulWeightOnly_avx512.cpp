@@ -45,11 +45,17 @@ void tile(const Operands &op, int64_t i0, int64_t j0, int64_t rowsW) {
   for (int c = 0; c < MX; ++c)
     for (int r = 0; r < 4; ++r)
       acc[c][r] = _mm512_setzero_ps();
-  for (int64_t t = 0; t < body; t += 16) {
+  // int4 walks group by group (its scale loaded once per group), int8 one span.
+  const int64_t span = Int4 ? op.group : body;
+  for (int64_t g0 = 0; g0 < body; g0 += span) {
+   __m512 sv[4];
+   for (int r = 0; r < 4; ++r)
+     sv[r] = Int4 ? _mm512_set1_ps(sr[r][g0 / span]) : _mm512_setzero_ps();
+   for (int64_t t = g0; t < g0 + span; t += 16) {
     __m512 wv[4];
     for (int r = 0; r < 4; ++r) {
       if constexpr (Int4)
-        wv[r] = loadQ4(wr[r] + t / 2, _mm512_set1_ps(sr[r][t / op.group]));
+        wv[r] = loadQ4(wr[r] + t / 2, sv[r]);
       else
         wv[r] = loadQ8(reinterpret_cast<const int8_t *>(wr[r]) + t);
     }
@@ -58,6 +64,7 @@ void tile(const Operands &op, int64_t i0, int64_t j0, int64_t rowsW) {
       for (int r = 0; r < 4; ++r)
         acc[c][r] = _mm512_fmadd_ps(xv, wv[r], acc[c][r]);
     }
+   }
   }
   float sums[MX][4];
   for (int c = 0; c < MX; ++c)
@@ -76,8 +83,55 @@ void tile(const Operands &op, int64_t i0, int64_t j0, int64_t rowsW) {
     }
 }
 
+
+// Decode (one activation row): one weight row at a time, streamed sequentially (one stream per
+// task measured fastest for the matvecs, kernels.md), four accumulators along k.
+template <bool Int4>
+void rowDecode(const Operands &op, int64_t j) {
+  const int64_t k = op.k;
+  const float *x = op.x;
+  __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+  float tail = 0.0f;
+  if constexpr (Int4) {
+    const uint8_t *w = op.w + j * (k / 2);
+    const float *s = op.w_scale + j * (k / op.group);
+    for (int64_t g0 = 0; g0 < k; g0 += op.group) {
+      const __m512 sv = _mm512_set1_ps(s[g0 / op.group]);
+      int64_t t = g0;
+      for (; t + 4 * 16 <= g0 + op.group; t += 4 * 16) {
+        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + t), loadQ4(w + t / 2, sv), a0);
+        a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + t + 16), loadQ4(w + (t + 16) / 2, sv), a1);
+        a2 = _mm512_fmadd_ps(_mm512_loadu_ps(x + t + 2 * 16), loadQ4(w + (t + 2 * 16) / 2, sv), a2);
+        a3 = _mm512_fmadd_ps(_mm512_loadu_ps(x + t + 3 * 16), loadQ4(w + (t + 3 * 16) / 2, sv), a3);
+      }
+      for (; t < g0 + op.group; t += 16)
+        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + t), loadQ4(w + t / 2, sv), a0);
+    }
+  } else {
+    const int8_t *w = reinterpret_cast<const int8_t *>(op.w) + j * k;
+    int64_t t = 0;
+    for (; t + 4 * 16 <= k; t += 4 * 16) {
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + t), loadQ8(w + t), a0);
+      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + t + 16), loadQ8(w + t + 16), a1);
+      a2 = _mm512_fmadd_ps(_mm512_loadu_ps(x + t + 2 * 16), loadQ8(w + t + 2 * 16), a2);
+      a3 = _mm512_fmadd_ps(_mm512_loadu_ps(x + t + 3 * 16), loadQ8(w + t + 3 * 16), a3);
+    }
+    for (; t + 16 <= k; t += 16)
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + t), loadQ8(w + t), a0);
+    for (; t < k; ++t)
+      tail += x[t] * float(w[t]);
+  }
+  float total = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3))) + tail;
+  op.y[j] = Int4 ? total : op.w_scale[j] * total;
+}
+
 template <bool Int4>
 void rows(const Operands &op, int64_t n0, int64_t n1) {
+  if (op.m == 1) {
+    for (int64_t j = n0; j < n1; ++j)
+      rowDecode<Int4>(op, j);
+    return;
+  }
   for (int64_t j0 = n0; j0 < n1; j0 += 4) {
     const int64_t rowsW = n1 - j0 < 4 ? n1 - j0 : 4;
     int64_t i0 = 0;
