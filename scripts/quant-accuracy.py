@@ -20,13 +20,17 @@ teacher-forced (the artifact's --all-logits). Metrics are over all positions:
 Modes: f32, bf16, f16 (--dtype), int8 and int4-gN (--quantize; weights whose input size N does
 not divide stay int8, the compiler warns and this script lists them), and auto:F (--precision
 auto with a budget F of the way from the all-int4 artifact's weight bytes to the all-int8 one's:
-auto:0 is the all-int4 size, auto:1 the all-int8 size). Bytes are those of the artifact's
-weights.bin. Not a test: it asserts nothing.
+auto:0 is the all-int4 size, auto:1 the all-int8 size), and w8a8 (a compressed-tensors copy of
+the float32 checkpoint, quantized here as llm-compressor does, lm_head dense; int8 activations
+at run time). Bytes are those of the artifact's weights.bin. Not a test: it asserts nothing.
 """
 import argparse
+import importlib.util
 import json
 import os
 import re
+import shutil
+import struct
 import subprocess
 import sys
 
@@ -63,6 +67,53 @@ def encode(inferno, tokenizer_dir):
     return json.loads(out.splitlines()[0])
 
 
+def w8a8_checkpoint(model, out):
+    """A compressed-tensors w8a8 copy of a float32 single-file checkpoint, quantized as
+    llm-compressor does (models/generate.py --quantize w8a8: per output channel absmax/127.5,
+    round half to even, [-128, 127]); lm_head (tied or not) left dense."""
+    spec = importlib.util.spec_from_file_location("generate", os.path.join(ROOT, "models", "generate.py"))
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    with open(os.path.join(model, "model.safetensors"), "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        if info["dtype"] != "F32":
+            raise SystemExit("w8a8: %s is %s; this conversion reads F32 checkpoints" % (name, info["dtype"]))
+        b, e = info["data_offsets"]
+        a = np.frombuffer(data[b:e], dtype="<f4").reshape(info["shape"])
+        if re.search(r"\.(q|k|v|o|gate|up|down)_proj\.weight$", name):
+            scale = np.maximum(np.abs(a).max(axis=1, keepdims=True), np.float32(1e-8)) / np.float32(127.5)
+            q = np.clip(np.rint(a / scale), -128, 127).astype(np.int8)
+            tensors[name] = ("I8", q)
+            tensors[name + "_scale"] = ("F32", scale.astype("<f4"))
+        else:
+            tensors[name] = ("F32", a)
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    os.makedirs(out)
+    meta, blobs, offset = {}, [], 0
+    for name, (dtype, a) in tensors.items():
+        raw = np.ascontiguousarray(a).tobytes()
+        meta[name] = {"dtype": dtype, "shape": list(a.shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    head = json.dumps(meta).encode()
+    head += b" " * (-len(head) % 8)
+    with open(os.path.join(out, "model.safetensors"), "wb") as f:
+        f.write(struct.pack("<Q", len(head)) + head + b"".join(blobs))
+    cfg = json.load(open(os.path.join(model, "config.json")))
+    cfg["quantization_config"] = generate.W8A8_CONFIG
+    json.dump(cfg, open(os.path.join(out, "config.json"), "w"), indent=2)
+    for extra in ("generation_config.json", "tokenizer.json", "tokenizer_config.json"):
+        if os.path.exists(os.path.join(model, extra)):
+            shutil.copy(os.path.join(model, extra), out)
+
+
 def softmax64(logits):
     z = logits.astype(np.float64)
     z = z - z.max(axis=-1, keepdims=True)
@@ -97,7 +148,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "quant-accuracy"))
     ap.add_argument("--tokenizer", help="directory with tokenizer.json (default: the first model)")
-    ap.add_argument("--modes", default="f32,bf16,f16,int8,int4-g64,int4-g32,auto:0.5,auto:0.2")
+    ap.add_argument("--modes", default="f32,bf16,f16,int8,int4-g64,int4-g32,auto:0.5,auto:0.2,w8a8")
     a = ap.parse_args()
     inferno = os.path.join(a.build, "bin", "inferno")
     os.makedirs(a.work, exist_ok=True)
@@ -116,9 +167,9 @@ def main():
         os.makedirs(work, exist_ok=True)
         results, sizes, notes = {}, {}, {}
 
-        def measure(mode, flags):
+        def measure(mode, flags, source=model):
             artifact = os.path.join(work, mode.replace(":", "-"))
-            log = compile_variant(inferno, model, artifact, flags)
+            log = compile_variant(inferno, source, artifact, flags)
             fallback = re.findall(r"warning: @(\S+) has", log)
             if fallback:
                 notes[mode] = "%d weights int8 (input size not a multiple of the group)" % len(fallback)
@@ -136,6 +187,11 @@ def main():
                 measure(mode, ["--dtype", mode])
             elif mode == "int8" or mode.startswith("int4-g"):
                 measure(mode, ["--quantize", mode])
+            elif mode == "w8a8":
+                checkpoint = os.path.join(work, "w8a8-checkpoint")
+                w8a8_checkpoint(model, checkpoint)
+                measure(mode, [], source=checkpoint)
+                notes[mode] = "compressed-tensors copy, lm_head dense; int8 activations"
         int4 = [m for m in modes if m.startswith("int4-g")]
         for mode in modes:
             if not mode.startswith("auto:"):
