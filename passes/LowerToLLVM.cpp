@@ -124,6 +124,11 @@ private:
                            int64_t n, int64_t k);
   LogicalResult fusedLinearCall(FusedLinearOp op);
   Value stackArray(Type element, ArrayRef<Value> values);
+  FailureOr<Value> weightOnlyScales(Operation *op, WeightOp weight, QuantAttr quant);
+  LogicalResult weightOnlyMatmulCall(Operation *op, WeightOp weight, Value x, Value y, Value rows,
+                                     int64_t n, int64_t k);
+  LogicalResult weightOnlyEmbeddingCall(EmbeddingOp op, WeightOp weight, Value y,
+                                        int64_t hidden);
   Value buffer(Value v) { return offsetPtr(scratch_, f32_, plan_->offsetOf(v)); }
   Value invFreqTable(RopeAttr rope, int64_t headDim);
   LogicalResult lowerOp(Operation &op);
@@ -197,6 +202,8 @@ LogicalResult ForwardLowering::matmulCall(Operation *op, FlatSymbolRefAttr symbo
   if (precision && precision.getStorage() != weight.getTensorType().getElementType())
     return op->emitOpError() << "has " << precision << " but " << symbol << " is stored as "
                              << weight.getTensorType().getElementType();
+  if (weight.getQuant() && precision && precision.getCompute().isF32())
+    return weightOnlyMatmulCall(op, weight, x, y, rows, n, k);
   FailureOr<Value> w = weightPointer(op, symbol);
   if (failed(w))
     return failure();
@@ -308,6 +315,58 @@ LogicalResult ForwardLowering::fusedLinearCall(FusedLinearOp op) {
   return success();
 }
 
+/// The f32 scales of a weight quantized at compile time (int8 per channel, int4 per group).
+FailureOr<Value> ForwardLowering::weightOnlyScales(Operation *op, WeightOp weight,
+                                                   QuantAttr quant) {
+  bool int8 = quant.getKind() == QuantKind::int8 &&
+              quant.getGranularity() == QuantGranularity::channel;
+  bool int4 = quant.getKind() == QuantKind::int4 &&
+              quant.getGranularity() == QuantGranularity::group && quant.getGroupSize() % 16 == 0;
+  if (quant.getActivations() != ActivationQuant::none || !(int8 || int4))
+    return op->emitOpError() << "computes in f32 from the quantized weight @"
+                             << weight.getSymName()
+                             << ", which needs int8 per-channel or int4 per-group (a multiple "
+                                "of 16) weight-only quantization";
+  auto scale = symbols_->lookup<WeightOp>(quant.getScale().getValue());
+  if (!scale || !scale.getTensorType().getElementType().isF32())
+    return op->emitOpError() << "reads scales " << quant.getScale()
+                             << ", which the weight-only kernels need stored as f32";
+  return weightPointer(op, quant.getScale());
+}
+
+/// y = x · dequantize(W)ᵀ for weights quantized at compile time (llama-assign-precision with
+/// quantize or a quantized policy dtype): the kernels dequantize in registers.
+LogicalResult ForwardLowering::weightOnlyMatmulCall(Operation *op, WeightOp weight, Value x,
+                                                    Value y, Value rows, int64_t n, int64_t k) {
+  QuantAttr quant = *weight.getQuant();
+  FailureOr<Value> scales = weightOnlyScales(op, weight, quant);
+  FailureOr<Value> w = weightPointer(op, FlatSymbolRefAttr::get(weight.getSymNameAttr()));
+  if (failed(scales) || failed(w))
+    return failure();
+  if (quant.getKind() == QuantKind::int8)
+    call("inferno_matmul_q8", {x, *w, *scales, y, rows, constI64(n), constI64(k)});
+  else
+    call("inferno_matmul_q4", {x, *w, *scales, y, rows, constI64(n), constI64(k),
+                               constI64(quant.getGroupSize())});
+  return success();
+}
+
+/// An embedding table quantized at compile time: rows gathered and dequantized.
+LogicalResult ForwardLowering::weightOnlyEmbeddingCall(EmbeddingOp op, WeightOp weight, Value y,
+                                                       int64_t hidden) {
+  QuantAttr quant = *weight.getQuant();
+  FailureOr<Value> scales = weightOnlyScales(op, weight, quant);
+  FailureOr<Value> w = weightPointer(op, op.getWeightAttr());
+  if (failed(scales) || failed(w))
+    return failure();
+  if (quant.getKind() == QuantKind::int8)
+    call("inferno_embedding_q8", {tokens_, *w, *scales, y, nTokens_, constI64(hidden)});
+  else
+    call("inferno_embedding_q4", {tokens_, *w, *scales, y, nTokens_, constI64(hidden),
+                                  constI64(quant.getGroupSize())});
+  return success();
+}
+
 Value ForwardLowering::invFreqTable(RopeAttr rope, int64_t headDim) {
   Attribute key = b_.getArrayAttr({rope, b_.getI64IntegerAttr(headDim)});
   auto it = invFreqGlobals_.find(key);
@@ -338,7 +397,12 @@ LogicalResult ForwardLowering::lowerOp(Operation &op) {
   };
 
   return llvm::TypeSwitch<Operation *, LogicalResult>(&op)
-      .Case([&](EmbeddingOp e) {
+      .Case([&](EmbeddingOp e) -> LogicalResult {
+        auto precision = e->getAttrOfType<PrecisionAttr>(LlamaDialect::kPrecisionAttrName);
+        if (auto weight = symbols_->lookup<WeightOp>(e.getWeightAttr().getValue());
+            weight && weight.getQuant() && precision && precision.getCompute().isF32())
+          return weightOnlyEmbeddingCall(e, weight, buffer(e.getResult()),
+                                         features(e.getResult()));
         return weightCall("embedding", e, e.getWeightAttr(), [&](Value w) {
           return SmallVector<Value>{tokens_, w, buffer(e.getResult()), nTokens_,
                                     constI64(features(e.getResult()))};

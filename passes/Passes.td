@@ -16,28 +16,55 @@ def LlamaAssignPrecision : Pass<"llama-assign-precision", "::mlir::ModuleOp"> {
       importer from compressed-tensors' `config_groups` minus `ignore`) runs as w8a8:
       `storage = i8, compute = i8, activations = int8_dynamic_token` (int8 activations
       quantized per token at run time, int32 sums, float scales). Its scales are stored as
-      f32, as the kernel reads them. This is the only quantization the CPU backend executes:
-      any other `quant` (int4, fp8, per-tensor or per-group scales, int8 weights without
-      activation quantization) is refused, naming the weight, as is a quantized weight read
-      by anything but a linear or lm_head.
+      f32, as the kernel reads them. This is the only checkpoint quantization the CPU backend
+      executes: any other `quant` (int4, fp8, per-tensor or per-group scales, int8 weights
+      without activation quantization) is refused, naming the weight, as is a quantized weight
+      read by anything but a linear or lm_head.
+    - `quantize` (`int8` or `int4-gN`) quantizes every float projection weight (linears and
+      lm_head) at compile time, weight-only: activations stay float32 and the kernels
+      dequantize in registers. int8 has one f32 scale per output row (absmax/127, values in
+      [-127, 127]); `int4-gN` one per N input features of a row (absmax/7, values in [-7, 7],
+      two per byte, stored as value + 8, the even feature in the low nibble). The weight
+      becomes `i8 [out, in]` or `i32 [out, in/8]` with a `quant` scheme naming a new
+      `<weight>_qscale` symbol, both marked `llama.compile_quantized` (placing weights computes
+      them from the checkpoint's floats); readers get `compute = f32`. A weight whose input
+      size the group does not divide is stored as int8 instead, with a warning. A weight the
+      checkpoint already quantized is refused.
     - Every other weight is dense: `compute = f32`, stored as the `precision` policy says,
       else as `dtype` when given (norm weights included), else as the checkpoint stores it.
 
-    The policy is a list `MODULE=DTYPE,...` (DTYPE f32, bf16 or f16), later entries winning:
-    `default` names every weight; otherwise MODULE matches a weight's module path (its
-    checkpoint name without `model.` and `.weight`, e.g. `layers.3.mlp.down_proj`) by its
-    leading components, each a name, `*`, a layer number or a range `A-B`: `lm_head`,
+    The policy is a list `MODULE=DTYPE,...` (DTYPE f32, bf16, f16, int8 or int4-gN), later
+    entries winning: `default` names every weight; otherwise MODULE matches a weight's module
+    path (its checkpoint name without `model.` and `.weight`, e.g. `layers.3.mlp.down_proj`) by
+    its leading components, each a name, `*`, a layer number or a range `A-B`: `lm_head`,
     `embed_tokens`, `layers.0-1`, `layers.*.mlp`, `layers.2.self_attn.q_proj`. A tied
-    embedding is one weight, named by both `embed_tokens` and `lm_head`. Weights the
-    checkpoint quantized keep their quantization. An entry that matches no dense weight, or
-    that asks for a quantized dtype (`int8`: quantizing at compile time is not implemented
-    yet), is an error.
+    embedding is one weight, named by both `embed_tokens` and `lm_head`. Quantized dtypes
+    apply to projections, and to the embedding table only when an entry names it (not
+    through `default`; the table is then gathered and dequantized row by row); norm weights
+    are never quantized. An entry that matches no weight it can apply to is an error, as is
+    an int4 group that does not divide a matched weight's input size.
+
+    `precision=auto` plans instead: for every float projection it measures the relative
+    Frobenius error `||W - Q(W)|| / ||W||` of int8 and of int4 (each of g128, g64, g32
+    that divides the input size) on the checkpoint's values (read from `weights-dir`),
+    then, from all dense, repeatedly takes the step that adds the least squared error per
+    byte saved until all weights (embedding, norms and scales included) fit `budget` bytes,
+    and hands back steps the remaining slack allows. The plan (weight, mode, bytes, error)
+    and its total are printed on stderr; a budget that even the smallest quantization of
+    every projection exceeds is refused.
   }];
   let options = [
     Option<"dtype", "dtype", "std::string", /*default=*/"\"\"",
            "Storage of dense weights: f32, bf16 or f16 (default: as in the checkpoint)">,
     Option<"precision", "precision", "std::string", /*default=*/"\"\"",
-           "Precision policy: MODULE=DTYPE entries, comma-separated, later ones winning">,
+           "Precision policy: MODULE=DTYPE entries, comma-separated, later ones winning; "
+           "or auto">,
+    Option<"quantize", "quantize", "std::string", /*default=*/"\"\"",
+           "Quantize every float projection weight at compile time: int8 or int4-gN">,
+    Option<"budget", "budget", "int64_t", /*default=*/"0",
+           "Bytes all weights may take (precision=auto)">,
+    Option<"weightsDir", "weights-dir", "std::string", /*default=*/"\".\"",
+           "Directory the weights' files are relative to (precision=auto reads them)">,
   ];
 }
 

@@ -15,6 +15,8 @@
 #include "absl/strings/str_join.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/Support/raw_ostream.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/Program.h"
 
@@ -43,6 +45,8 @@ using json = nlohmann::json;
 constexpr const char *kExecutable = "model";
 constexpr const char *kPackedWeights = "weights.bin";
 constexpr uint64_t kTensorAlignment = 64; // a cache line: aligned vector loads for kernels
+/// llama-assign-precision's mark on weights it quantized and their scales.
+constexpr llvm::StringLiteral kCompileQuantized = llama::LlamaDialect::kCompileQuantizedAttrName;
 
 /// Marks a staging directory and names the compiler process that writes it.
 constexpr const char *kStagingMarker = ".inferno-staging";
@@ -214,6 +218,8 @@ private:
 Dtype dtypeOfElement(mlir::Type t) {
   if (t.isInteger(8))
     return Dtype::I8;
+  if (t.isInteger(32)) // int4 weights packed eight to an i32 (quantized at compile time)
+    return Dtype::I32;
   if (t.isBF16())
     return Dtype::BF16;
   if (t.isF16())
@@ -241,8 +247,43 @@ absl::StatusOr<PlacedWeights> placeWeights(mlir::ModuleOp module, const LoadedMo
   for (auto weight : module.getOps<llama::WeightOp>())
     if (std::optional<llama::QuantAttr> quant = weight.getQuant())
       quantizationScale.insert(quant->getScale().getValue());
+  mlir::SymbolTable symbols(module);
   for (auto weight : module.getOps<llama::WeightOp>()) {
+    if (weight->hasAttr(kCompileQuantized) && !weight.getQuant())
+      continue; // scales computed here: placed with their weight below
     const ManifestTensor &source = model.manifest.tensors.at(weight.getCheckpointName().str());
+    if (weight->hasAttr(kCompileQuantized)) {
+      // Quantized while packing, into the artifact's weights.bin also when linking.
+      if (!isFloatWeightDtype(source.dtype))
+        return absl::InternalError(absl::StrCat("tensor '", source.name, "' is ",
+                                                dtypeName(source.dtype),
+                                                ", not float: it cannot be quantized"));
+      llama::QuantAttr quant = *weight.getQuant();
+      auto scale = symbols.lookup<llama::WeightOp>(quant.getScale().getValue());
+      llvm::SmallVector<int64_t> shape = weight.getLogicalShape();
+      PackedTensor t;
+      t.sourcePath = (modelDir / source.file).string();
+      t.sourceOffset = source.fileOffset;
+      t.sourceDtype = source.dtype;
+      t.elements = source.numElements();
+      t.rows = shape[0];
+      t.cols = shape[1];
+      t.quantize = quant.getKind() == llama::QuantKind::int8
+                       ? WeightQuantMode{WeightQuantMode::Int8, 0}
+                       : WeightQuantMode{WeightQuantMode::Int4, quant.getGroupSize()};
+      cursor = (cursor + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+      t.destinationOffset = cursor;
+      cursor += static_cast<uint64_t>(weight.getSizeInBytes());
+      cursor = (cursor + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+      t.scaleOffset = cursor;
+      cursor += static_cast<uint64_t>(scale.getSizeInBytes());
+      placed.packing.push_back(t);
+      weight.setFile(kPackedWeights);
+      weight.setOffset(static_cast<int64_t>(t.destinationOffset));
+      scale.setFile(kPackedWeights);
+      scale.setOffset(static_cast<int64_t>(t.scaleOffset));
+      continue;
+    }
     Dtype target = dtypeOfElement(weight.getTensorType().getElementType());
     bool quantized = weight.getQuant().has_value();
     if (quantized ? source.dtype != Dtype::I8 : !isFloatWeightDtype(source.dtype))
@@ -412,12 +453,17 @@ absl::Status compileArtifact(const CompileOptions &options) {
                         : *options.dtype == Dtype::F16 ? "f16"
                                                        : "f32";
     precision.precision = options.precision;
+    precision.quantize = options.quantize;
+    precision.budget = options.budgetBytes;
+    precision.weightsDir = fs::absolute(model.spec.directory).string();
     pm.addPass(createLlamaAssignPrecision(precision));
     // Its refusals are about the model or the policy: one line, as every bad input gets.
     std::string firstError;
     mlir::ScopedDiagnosticHandler handler(&mlirContext, [&](mlir::Diagnostic &diagnostic) {
       if (firstError.empty() && diagnostic.getSeverity() == mlir::DiagnosticSeverity::Error)
         firstError = diagnostic.str();
+      if (diagnostic.getSeverity() == mlir::DiagnosticSeverity::Warning)
+        llvm::errs() << "inferno: warning: " << diagnostic.str() << "\n";
       return mlir::success();
     });
     if (mlir::failed(pm.run(*module)))

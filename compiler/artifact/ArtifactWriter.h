@@ -21,6 +21,10 @@ struct CompileOptions {
   std::optional<Dtype> dtype;
   /// Precision policy ("default=bf16,lm_head=f32,layers.0-1=f32"), see llama-assign-precision.
   std::string precision;
+  /// Quantize every float projection weight at compile time: "int8" or "int4-gN".
+  std::string quantize;
+  /// Bytes all weights may take; the budget of precision "auto".
+  int64_t budgetBytes = 0;
   /// Reference the checkpoint's safetensors files in place instead of packing a copy.
   bool linkWeights = false;
   /// Positions the KV cache holds; 0 means min(max_position_embeddings, kDefaultContext).

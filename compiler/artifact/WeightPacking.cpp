@@ -13,36 +13,6 @@
 namespace inferno {
 namespace {
 
-float loadFloat(const uint8_t *p, Dtype dtype) {
-  switch (dtype) {
-  case Dtype::F32: {
-    float f;
-    std::memcpy(&f, p, 4);
-    return f;
-  }
-  case Dtype::BF16: {
-    uint32_t bits = static_cast<uint32_t>(p[0] | (p[1] << 8)) << 16;
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-  }
-  case Dtype::F16: {
-    uint16_t h = static_cast<uint16_t>(p[0] | (p[1] << 8));
-    uint32_t sign = (h >> 15) & 1, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-    float magnitude;
-    if (exponent == 0)
-      magnitude = std::ldexp(static_cast<float>(mantissa), -24); // subnormal
-    else if (exponent == 31)
-      magnitude = mantissa ? NAN : INFINITY;
-    else
-      magnitude = std::ldexp(static_cast<float>(mantissa | 0x400), static_cast<int>(exponent) - 25);
-    return sign ? -magnitude : magnitude;
-  }
-  default:
-    return 0.0f;
-  }
-}
-
 uint16_t toBf16(float f) {
   uint32_t bits;
   std::memcpy(&bits, &f, 4);
@@ -74,6 +44,37 @@ uint16_t toF16(float f) {
   }
   return sign | static_cast<uint16_t>(((e + 14) << 10) | (mantissa & 0x3ff));
 }
+
+/// Writes a tensor quantized row by row (WeightQuantizer.h): the values, zero padding up to
+/// scaleOffset, then every row's scales.
+absl::Status writeQuantized(std::ifstream &source, const PackedTensor &t, std::ofstream &out,
+                            uint64_t &written) {
+  const WeightQuantMode &mode = *t.quantize;
+  const int64_t scalesPerRow = mode.kind == WeightQuantMode::Int8 ? 1 : t.cols / mode.groupSize;
+  const int64_t rowBytes = mode.kind == WeightQuantMode::Int8 ? t.cols : t.cols / 2;
+  std::vector<uint8_t> raw(static_cast<size_t>(t.cols * dtypeSize(t.sourceDtype)));
+  std::vector<float> row(static_cast<size_t>(t.cols));
+  std::vector<uint8_t> quantized(static_cast<size_t>(rowBytes));
+  std::vector<float> scales(static_cast<size_t>(t.rows * scalesPerRow));
+  for (int64_t r = 0; r < t.rows; ++r) {
+    if (!source.read(reinterpret_cast<char *>(raw.data()), static_cast<std::streamsize>(raw.size())))
+      return absl::DataLossError(absl::StrCat(t.sourcePath, ": ends inside a tensor"));
+    for (int64_t i = 0; i < t.cols; ++i)
+      row[i] = decodeFloat(raw.data() + i * dtypeSize(t.sourceDtype), t.sourceDtype);
+    quantizeRow(mode, row.data(), t.cols, quantized.data(), scales.data() + r * scalesPerRow);
+    out.write(reinterpret_cast<const char *>(quantized.data()),
+              static_cast<std::streamsize>(quantized.size()));
+    written += quantized.size();
+  }
+  if (t.scaleOffset < written)
+    return absl::InternalError("quantization scales overlap their values");
+  std::vector<char> pad(t.scaleOffset - written, 0);
+  out.write(pad.data(), static_cast<std::streamsize>(pad.size()));
+  out.write(reinterpret_cast<const char *>(scales.data()),
+            static_cast<std::streamsize>(scales.size() * sizeof(float)));
+  written = t.scaleOffset + scales.size() * sizeof(float);
+  return absl::OkStatus();
+}
 } // namespace
 
 void convertFloats(const uint8_t *source, Dtype from, uint8_t *destination, Dtype to,
@@ -83,7 +84,7 @@ void convertFloats(const uint8_t *source, Dtype from, uint8_t *destination, Dtyp
     return;
   }
   for (int64_t i = 0; i < elements; ++i) {
-    float f = loadFloat(source + i * dtypeSize(from), from);
+    float f = decodeFloat(source + i * dtypeSize(from), from);
     uint8_t *out = destination + i * dtypeSize(to);
     if (to == Dtype::F32) {
       std::memcpy(out, &f, 4);
@@ -116,6 +117,11 @@ absl::Status writePackedWeights(const std::string &path, uint64_t totalBytes,
     std::vector<char> pad(t.destinationOffset - written, 0);
     out.write(pad.data(), static_cast<std::streamsize>(pad.size()));
     written = t.destinationOffset;
+    if (t.quantize) {
+      if (absl::Status status = writeQuantized(source, t, out, written); !status.ok())
+        return status;
+      continue;
+    }
     for (int64_t done = 0; done < t.elements; done += chunkElements) {
       int64_t n = std::min(chunkElements, t.elements - done);
       in.resize(static_cast<size_t>(n * dtypeSize(t.sourceDtype)));

@@ -4,6 +4,7 @@
 #define INFERNO_COMPILER_ARTIFACT_WEIGHTPACKING_H
 
 #include "compiler/frontend/Dtype.h"
+#include "compiler/frontend/WeightQuantizer.h"
 
 #include "absl/status/status.h"
 
@@ -21,6 +22,11 @@ struct PackedTensor {
   int64_t elements = 0;
   uint64_t destinationOffset = 0;
   Dtype destinationDtype = Dtype::F32;
+  /// Quantized while packing (--quantize): the [rows, cols] float tensor becomes its quantized
+  /// values at destinationOffset and its f32 scales at scaleOffset (after the values).
+  std::optional<WeightQuantMode> quantize;
+  int64_t rows = 0, cols = 0;
+  uint64_t scaleOffset = 0;
 };
 
 /// Converts one element span between float dtypes. f32 to bf16/f16 rounds to nearest even

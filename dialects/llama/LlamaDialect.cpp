@@ -61,6 +61,12 @@ LogicalResult LlamaDialect::verifyOperationAttribute(Operation *op, NamedAttribu
                              << precision.getCompute();
     return success();
   }
+  if (attr.getName() == kCompileQuantizedAttrName) {
+    if (!isa<WeightOp>(op) || !isa<UnitAttr>(attr.getValue()))
+      return op->emitError() << "'" << kCompileQuantizedAttrName
+                             << "' is a unit attribute of llama.weight";
+    return success();
+  }
   return op->emitError() << "unknown llama dialect attribute '" << attr.getName().getValue()
                          << "'";
 }

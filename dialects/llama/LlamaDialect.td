@@ -39,6 +39,9 @@ def Llama_Dialect : Dialect {
     /// Name of the `#llama.precision` a weight-reading op carries once
     /// llama-assign-precision has decided it.
     static constexpr ::llvm::StringLiteral kPrecisionAttrName = "llama.precision";
+    /// A unit attribute on the llama.weight ops llama-assign-precision quantized at compile
+    /// time (the values and their scales): placing weights computes them from the checkpoint.
+    static constexpr ::llvm::StringLiteral kCompileQuantizedAttrName = "llama.compile_quantized";
 
   private:
     void registerAttributes();

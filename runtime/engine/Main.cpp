@@ -71,6 +71,7 @@ struct Options {
   std::string messagesFile;
   // For tests: every sampled position's logits as a float32 .npy, and the prefill chunk size.
   std::string dumpLogits;
+  std::string allLogits;
   int64_t prefillChunk = 0;
 };
 
@@ -168,6 +169,8 @@ Options parseOptions(int argc, char **argv) {
       o.messagesFile = next();
     } else if (arg == "--dump-logits") {
       o.dumpLogits = next();
+    } else if (arg == "--all-logits") {
+      o.allLogits = next();
     } else if (arg == "--prefill-chunk") {
       o.prefillChunk = parseNumber<int64_t>(arg, next(), 1, INT64_MAX);
     } else {
@@ -246,8 +249,16 @@ public:
 
     auto prefillStart = std::chrono::steady_clock::now();
     int64_t chunk = options_.prefillChunk ? options_.prefillChunk : m.maxBatch;
-    if (Status s = engine_.feed(rest, chunk, false, logits_); !s)
+    if (!options_.allLogits.empty()) {
+      // Every prompt position's next-token logits (teacher forcing along the prompt).
+      std::vector<float> all;
+      if (Status s = engine_.feed(rest, chunk, true, all); !s)
+        die(s.message());
+      writeNpy(options_.allLogits, all, static_cast<int64_t>(rest.size()), m.vocab);
+      logits_.assign(all.end() - m.vocab, all.end());
+    } else if (Status s = engine_.feed(rest, chunk, false, logits_); !s) {
       die(s.message());
+    }
     fed_.insert(fed_.end(), rest.begin(), rest.end());
     prefillSeconds_ += seconds(prefillStart);
     promptTokens_ += static_cast<int64_t>(rest.size());

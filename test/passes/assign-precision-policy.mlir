@@ -45,6 +45,6 @@ module attributes {llama.config = #llama.config<hidden = 8, intermediate = 12, l
 // CHECK: llama.lm_head {{.*}} {llama.precision = #llama.precision<storage = f32, compute = f32>}
 
 // UNUSED: error: precision policy entry 'layers.9=f32' matches no dense weight
-// INT8: error: precision policy 'default=int8': int8: quantizing at compile time is not implemented yet
+// INT8: error: 'llama.weight' op @model.layers.1.mlp.up_proj.weight is already quantized in the checkpoint (int8); precision policy entry 'default=int8' quantizes float weights only
 // MALFORMED: error: precision policy 'lm_head': expected MODULE=DTYPE
-// DTYPE: error: precision policy 'layers.0=f64': f64: expected f32, bf16 or f16
+// DTYPE: error: precision policy 'layers.0=f64': f64: expected f32, bf16, f16, int8 or int4-gN (e.g. int4-g128)

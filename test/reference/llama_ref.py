@@ -351,6 +351,70 @@ def w8a8_matmul(x, wq64, w_scale):
     return (absmax / F32(127)) * (w_scale * acc)
 
 
+def quantize_dequantize(w, mode):
+    """Weight-only quantization as `inferno compile --quantize` writes it (docs/quantization.md),
+    returning the float32 weights the kernels see. w: float32 [out, in]. mode "int8": one scale
+    per row, absmax/127, q = round-half-to-even(w / scale) in [-127, 127]; "int4-gN": one scale
+    per N consecutive inputs of a row, absmax/7, q in [-7, 7]. Every step is a float32 operation,
+    as the compiler's; a zero row or group has scale 0 and q = 0."""
+    w = np.asarray(w, F32)
+    out, inp = w.shape
+    if mode == "int8":
+        group, limit = inp, F32(127)
+    elif mode.startswith("int4-g") and mode[6:].isdigit() and int(mode[6:]) % 16 == 0 and int(mode[6:]) > 0:
+        group, limit = int(mode[6:]), F32(7)
+    else:
+        raise RefError("quantization mode %r: expected int8 or int4-gN" % mode)
+    if inp % group:
+        raise RefError("int4 group %d does not divide %d input features" % (group, inp))
+    g = w.reshape(out, inp // group, group)
+    scale = (np.max(np.abs(g), axis=2, keepdims=True) / limit).astype(F32)
+    safe = np.where(scale == 0, F32(1), scale)
+    q = np.clip(np.rint((g / safe).astype(F32)), -limit, limit)
+    q = np.where(scale == 0, F32(0), q)
+    return (q.astype(F32) * scale).astype(F32).reshape(out, inp)
+
+
+def quantization_plan(names, spec, lm_head_name, tied):
+    """Which 2-D weights to quantize, and how: {name: mode}. spec is a mode ("int8", "int4-g128":
+    every projection, int4 falling back to int8 where the group does not divide the input size,
+    as --quantize does) or "MODULE=MODE,..." entries matched like a --precision policy (leading
+    module-path components, `*`, ranges A-B; later entries win; `embed_tokens` only by name)."""
+    projections = [n for n in names if n != "model.embed_tokens.weight"] + [lm_head_name]
+
+    def module(name):
+        m = name[len("model."):] if name.startswith("model.") else name
+        return m[:-len(".weight")] if m.endswith(".weight") else m
+
+    def matches(pattern, path):
+        pc, mc = pattern.split("."), path.split(".")
+        if len(pc) > len(mc):
+            return False
+        for p, c in zip(pc, mc):
+            if p in ("*", c):
+                continue
+            lo, _, hi = p.partition("-")
+            if not (lo.isdigit() and hi.isdigit() and c.isdigit() and int(lo) <= int(c) <= int(hi)):
+                return False
+        return True
+
+    plan = {}
+    if "=" not in spec:
+        for n in projections:
+            plan[n] = spec
+        return plan
+    for entry in spec.split(","):
+        pattern, _, mode = entry.strip().partition("=")
+        for n in set(projections) | {"model.embed_tokens.weight"}:
+            paths = [module(n)] + (["lm_head"] if n == lm_head_name else [])
+            if pattern == "default":
+                if n in projections:
+                    plan[n] = mode
+            elif any(matches(pattern, p) for p in paths):
+                plan[n] = mode
+    return {n: m for n, m in plan.items() if m.startswith("int")}
+
+
 def rms_norm(x, weight, eps):
     """weight * (x * rsqrt(mean(x^2, -1) + eps)): x*x, the mean, + eps, sqrt, 1/, and the two
     products each rounded to float32."""
@@ -433,7 +497,7 @@ class KVCache:
 
 
 class Llama:
-    def __init__(self, model_dir):
+    def __init__(self, model_dir, quantize=None):
         self.cfg = c = Config(model_dir)
         self.w = w = Weights(model_dir)
         self.inv_freq = rope_inv_freq(c)
@@ -482,6 +546,15 @@ class Llama:
             if c.tie and "lm_head" in quantized:
                 raise RefError("config: tied lm_head cannot be quantized")
             take(self.lm_head_name, (c.vocab, h))
+        if quantize:
+            plan = quantization_plan([n for n in self.mat], quantize, self.lm_head_name, c.tie)
+            for name, mode in plan.items():
+                if name not in self.mat:
+                    raise RefError("--quantize: %s is not a float weight" % name)
+                inp = self.mat[name].shape[1]
+                if mode != "int8" and "=" not in quantize and inp % int(mode[6:]):
+                    mode = "int8"  # as --quantize does where the group does not divide
+                self.mat[name] = quantize_dequantize(self.mat[name].astype(F32), mode).astype(np.float64)
 
     def linear(self, x, name):
         if name in self.w8a8:
@@ -640,6 +713,9 @@ def main(argv=None):
                     help="save float32 [prompt_len, vocab]: logits of every prompt position (one prefill)")
     ap.add_argument("--recompute", action="store_true",
                     help="recompute the whole sequence every step instead of using the KV cache")
+    ap.add_argument("--quantize", metavar="SPEC",
+                    help="simulate weights quantized at compile time: int8 or int4-gN for every "
+                         "projection, or MODULE=MODE entries as in a --precision policy")
     ap.add_argument("-v", "--verbose", action="store_true", help="timings and stop reason on stderr")
     a = ap.parse_args(argv)
 
@@ -651,7 +727,7 @@ def main(argv=None):
         if a.n is not None and a.n < 0:
             raise RefError("-n must be >= 0")
         t0 = time.time()
-        model = Llama(a.model_dir)
+        model = Llama(a.model_dir, quantize=a.quantize)
         t1 = time.time()
         if a.all_logits is not None:
             if len(prompt) > model.cfg.max_pos:

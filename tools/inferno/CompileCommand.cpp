@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace {
@@ -30,6 +31,18 @@ cl::opt<std::string> precision(
     cl::desc("Storage of dense weights per module: \"default=bf16,lm_head=f32,layers.0-1=f32\" "
              "(later entries win), or a .json file holding {\"MODULE\": \"DTYPE\", ...}"),
     cl::sub(compileCommand));
+cl::opt<std::string> quantize(
+    "quantize",
+    cl::desc("Quantize every linear and lm_head weight at compile time (weight-only): int8 or "
+             "int4-gN, e.g. int4-g128"),
+    cl::sub(compileCommand));
+cl::opt<std::string> budgetGb("budget-gb",
+                              cl::desc("Weight budget of --precision auto, in GB (10^9 bytes)"),
+                              cl::sub(compileCommand));
+cl::opt<std::string> budget("budget",
+                            cl::desc("Weight budget of --precision auto with a unit: 300MB, "
+                                     "1.5GB, 512MiB, 2GiB, 800KB, 123456B"),
+                            cl::sub(compileCommand));
 cl::opt<std::string> weights("weights", cl::desc("pack (default): one aligned weights file in the "
                                                  "artifact; link: read the checkpoint in place"),
                              cl::init("pack"), cl::sub(compileCommand));
@@ -70,6 +83,30 @@ absl::StatusOr<std::string> readPrecisionPolicy(const std::string &argument) {
   return policy;
 }
 
+/// Bytes of "1.5GB", "300MB", "512MiB", "800KB", "1234B" (decimal units powers of 1000,
+/// binary ones of 1024); `defaultUnit` applies to a bare number.
+std::optional<int64_t> parseByteSize(llvm::StringRef text, llvm::StringRef defaultUnit) {
+  text = text.trim();
+  size_t digits = text.find_first_not_of("0123456789.");
+  llvm::StringRef number = text.take_front(digits), unit = text.drop_front(number.size()).trim();
+  if (unit.empty())
+    unit = defaultUnit;
+  double value;
+  if (number.empty() || number.getAsDouble(value) || !(value > 0))
+    return std::nullopt;
+  static const std::pair<const char *, double> kUnits[] = {
+      {"B", 1},        {"KB", 1e3},          {"MB", 1e6},          {"GB", 1e9},
+      {"KiB", 1024.0}, {"MiB", 1048576.0},  {"GiB", 1073741824.0}};
+  for (const auto &[name, scale] : kUnits)
+    if (unit.equals_insensitive(name) && (unit == name || !llvm::StringRef(name).contains('i'))) {
+      double bytes = value * scale;
+      if (bytes >= 9.2e18)
+        return std::nullopt;
+      return static_cast<int64_t>(bytes);
+    }
+  return std::nullopt;
+}
+
 int runCompile() {
   CompileOptions options;
   options.modelDir = modelDir;
@@ -79,13 +116,37 @@ int runCompile() {
   if (!driver::parseDtypeFlag(dtype, options.dtype))
     return 1;
   if (!precision.empty()) {
-    if (!dtype.empty())
+    if (!dtype.empty() && precision != "auto")
       return driver::fail("--dtype and --precision both decide dense storage: give one "
                           "(--dtype D is --precision default=D)");
     absl::StatusOr<std::string> policy = readPrecisionPolicy(precision);
     if (!policy.ok())
       return driver::fail(std::string(policy.status().message()));
     options.precision = *policy;
+  }
+  if (!quantize.empty()) {
+    if (!precision.empty())
+      return driver::fail("--quantize and --precision both decide how weights are stored: give "
+                          "one (--quantize M is --precision with M for every projection, e.g. "
+                          "\"layers=M,lm_head=M\")");
+    options.quantize = quantize;
+  }
+  if (!budgetGb.empty() && !budget.empty())
+    return driver::fail("--budget-gb and --budget both give the weight budget: give one");
+  if (!budgetGb.empty() || !budget.empty()) {
+    std::optional<int64_t> bytes =
+        budget.empty() ? parseByteSize(budgetGb, "GB") : parseByteSize(budget, "");
+    if (!bytes)
+      return driver::fail(budget.empty()
+                              ? "--budget-gb " + budgetGb + ": expected a positive number of GB"
+                              : "--budget " + budget +
+                                    ": expected a positive size with a unit (B, KB, MB, GB, "
+                                    "KiB, MiB, GiB), e.g. 300MB");
+    if (options.precision != "auto")
+      return driver::fail("a weight budget is for --precision auto");
+    options.budgetBytes = *bytes;
+  } else if (options.precision == "auto") {
+    return driver::fail("--precision auto needs a weight budget: --budget-gb X or --budget SIZE");
   }
   if (weights != "pack" && weights != "link")
     return driver::fail("--weights " + weights + ": expected pack or link");

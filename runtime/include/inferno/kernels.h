@@ -35,6 +35,22 @@ void inferno_matmul_f16(const float *x, const uint16_t *w, float *y, int64_t m, 
 void inferno_matmul_w8a8(const float *x, const int8_t *w, const float *w_scale, float *y,
                          int64_t m, int64_t n, int64_t k);
 
+/* Weight-only quantization done at compile time (inferno compile --quantize); x stays float32.
+ * int8: W [n, k] int8 with one float32 scale per row; y[i, j] = w_scale[j] · Σ_k x[i, k]·W[j, k].
+ * int4: W [n, k/2] bytes, two values per byte (the even k in the low nibble), each stored as
+ * q + 8 for q in [-8, 7]; w_scale [n, k/group]; W[j, k] = w_scale[j, k/group] · q.
+ * group is a multiple of 16 dividing k. Sums are float32 (implementations differ only in their
+ * order). */
+void inferno_matmul_q8(const float *x, const int8_t *w, const float *w_scale, float *y, int64_t m,
+                       int64_t n, int64_t k);
+void inferno_matmul_q4(const float *x, const uint8_t *w, const float *w_scale, float *y,
+                       int64_t m, int64_t n, int64_t k, int64_t group);
+/* Embedding tables in the same formats: y[i, :] = dequantized row tokens[i]. */
+void inferno_embedding_q8(const int32_t *tokens, const int8_t *table, const float *scale,
+                          float *y, int64_t m, int64_t hidden);
+void inferno_embedding_q4(const int32_t *tokens, const uint8_t *table, const float *scale,
+                          float *y, int64_t m, int64_t hidden, int64_t group);
+
 /* y[i, :] = table[tokens[i], :] converted to float32, for i < m. Token ids are in range. */
 void inferno_embedding_f32(const int32_t *tokens, const float *table, float *y, int64_t m,
                            int64_t hidden);

@@ -254,21 +254,50 @@ std::vector<float> randomFloats(size_t n, uint32_t seed) {
   return v;
 }
 
-enum class Dt { F32, BF16, F16 };
-const char *dtName(Dt d) { return d == Dt::F32 ? "f32" : d == Dt::BF16 ? "bf16" : "f16"; }
+// Q8 / Q4: weights quantized at compile time (inferno_matmul_q8 / _q4, int4 in groups of 128),
+// each copy the quantized values followed by their f32 scales.
+enum class Dt { F32, BF16, F16, Q8, Q4 };
+constexpr int64_t kQ4Group = 128;
+const char *dtName(Dt d) {
+  return d == Dt::F32 ? "f32" : d == Dt::BF16 ? "bf16" : d == Dt::F16 ? "f16" : d == Dt::Q8 ? "int8" : "int4";
+}
 size_t dtBytes(Dt d) { return d == Dt::F32 ? 4 : 2; }
+// Bytes of one [n, k] weight as stored, scales included.
+size_t weightBytes(Dt d, int64_t n, int64_t k) {
+  if (d == Dt::Q8) return size_t(n * k + n * 4);
+  if (d == Dt::Q4) return size_t(n * k / 2 + n * (k / kQ4Group) * 4);
+  return size_t(n * k) * dtBytes(d);
+}
 
 void callMatmul(Dt d, const float *x, const void *w, float *y, int64_t m, int64_t n, int64_t k) {
-  if (d == Dt::F32) inferno_matmul_f32(x, static_cast<const float *>(w), y, m, n, k);
+  const auto *bytes = static_cast<const uint8_t *>(w);
+  if (d == Dt::Q8)
+    inferno_matmul_q8(x, reinterpret_cast<const int8_t *>(bytes),
+                      reinterpret_cast<const float *>(bytes + n * k), y, m, n, k);
+  else if (d == Dt::Q4)
+    inferno_matmul_q4(x, bytes, reinterpret_cast<const float *>(bytes + n * k / 2), y, m, n, k,
+                      kQ4Group);
+  else if (d == Dt::F32) inferno_matmul_f32(x, static_cast<const float *>(w), y, m, n, k);
   else if (d == Dt::BF16) inferno_matmul_bf16(x, static_cast<const uint16_t *>(w), y, m, n, k);
   else inferno_matmul_f16(x, static_cast<const uint16_t *>(w), y, m, n, k);
 }
 
 // Weights: random values in the storage format, `copies` of them back to back.
 std::unique_ptr<uint8_t[], Aligned> makeWeights(Dt d, int64_t n, int64_t k, int copies) {
-  const size_t bytes = size_t(n * k) * dtBytes(d);
+  const size_t bytes = weightBytes(d, n, k);
   auto w = alloc<uint8_t>(bytes * copies);
   std::mt19937 rng(42);
+  if (d == Dt::Q8 || d == Dt::Q4) {
+    const size_t values = d == Dt::Q8 ? size_t(n * k) : size_t(n * k / 2);
+    std::uniform_int_distribution<int> byte(d == Dt::Q8 ? 1 : 0, 255); // int8: no -128
+    for (size_t i = 0; i < values; ++i) w[i] = uint8_t(byte(rng));
+    for (size_t i = values; i < bytes; i += 4) {
+      const float scale = 1e-3f;
+      std::memcpy(w.get() + i, &scale, 4);
+    }
+    for (int c = 1; c < copies; ++c) std::memcpy(w.get() + c * bytes, w.get(), bytes);
+    return w;
+  }
   std::uniform_real_distribution<float> dist(-0.05f, 0.05f);
   for (size_t i = 0; i < size_t(n * k); ++i) {
     float f = dist(rng);
@@ -295,7 +324,7 @@ double readCeilingPass(const Env &env) {
 }
 
 void benchMatvec(const Env &env, Dt d, int64_t n, int64_t k) {
-  const size_t bytes = size_t(n * k) * dtBytes(d);
+  const size_t bytes = weightBytes(d, n, k);
   const size_t target = size_t(env.quick ? 512 : 1024) << 20;
   const int copies = int(std::max<size_t>(2, (target + bytes - 1) / bytes));
   auto w = makeWeights(d, n, k, copies);
@@ -493,6 +522,8 @@ int main(int argc, char **argv) {
       benchMatvec(env, Dt::BF16, 128256, 2048);
       benchMatvec(env, Dt::F16, 8192, 2048);
       benchMatvec(env, Dt::F32, 8192, 2048);
+      benchMatvec(env, Dt::Q8, 8192, 2048);
+      benchMatvec(env, Dt::Q4, 8192, 2048);
     }
     if (only.empty() || only == "matmul") {
       benchMatmul(env, Dt::BF16, 64, 2048, 2048);
@@ -500,6 +531,8 @@ int main(int argc, char **argv) {
       benchMatmul(env, Dt::BF16, 64, 2048, 8192);
       benchMatmul(env, Dt::F16, 64, 8192, 2048);
       benchMatmul(env, Dt::F32, 64, 8192, 2048);
+      benchMatmul(env, Dt::Q8, 64, 8192, 2048);
+      benchMatmul(env, Dt::Q4, 64, 8192, 2048);
       if (!quick) benchMatmul(env, Dt::BF16, 64, 128256, 2048);
     }
     if (only.empty() || only == "small") benchSmall(threads, quick);
