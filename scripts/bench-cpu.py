@@ -2,11 +2,13 @@
 """CPU benchmark: decode and prefill speed of a compiled Llama-3.2-1B-shaped model, each next to
 its ceiling, measured in one run.
 
-  scripts/bench-cpu.py [--build build] [--work DIR] [--dtypes bf16,f32,w8a8] [--threads 1,2]
+  scripts/bench-cpu.py [--build build] [--work DIR] [--dtypes bf16,f32,w8a8,int8,int4-g128]
+                       [--threads 1,2]
                        [--fusion on,off] [--repeat N]
 
 Generates the full-size model with random weights (models/generate.py, cached under --work;
-w8a8: a bf16 checkpoint with compressed-tensors int8 linears, lm_head/embedding dense),
+w8a8: a bf16 checkpoint with compressed-tensors int8 linears, lm_head/embedding dense; int8 and
+int4-gN: the bf16 checkpoint compiled with --quantize, weights quantized into weights.bin),
 compiles it with --weights link (timed; w8a8 with --weights pack, which aligns every int8
 row to 64 bytes: read in place from 8-byte-aligned checkpoint tensors, each 64-byte load of the
 VNNI kernel straddles two cache lines), measures the machine's read bandwidth
@@ -94,9 +96,13 @@ def main():
     fusions = args.fusion.split(",")
     configs = []  # (dtype, fusion, threads, variant, artifact, compile_s, nbytes, prefill_flops)
     for dtype in args.dtypes.split(","):
-        model = os.path.join(args.work, f"{args.preset}-{dtype}")
+        # int8 / int4-gN: weight-only quantization at compile time, from the bf16 checkpoint.
+        weight_only = dtype.startswith("int")
+        checkpoint = "bf16" if weight_only else dtype
+        model = os.path.join(args.work, f"{args.preset}-{checkpoint}")
         if not os.path.isdir(model):
-            quant = ["--dtype", "bf16", "--quantize", "w8a8"] if dtype == "w8a8" else ["--dtype", dtype]
+            quant = (["--dtype", "bf16", "--quantize", "w8a8"] if checkpoint == "w8a8"
+                     else ["--dtype", checkpoint])
             run([PYTHON, os.path.join(ROOT, "models", "generate.py"), "-o", model,
                  "--preset", args.preset, "--seed", "1"] + quant)
         with open(os.path.join(model, "config.json")) as f:
@@ -110,6 +116,7 @@ def main():
             start = time.monotonic()
             run([inferno, "compile", model, "-o", artifact, "--force", "--context", "1024",
                  "--weights", "pack" if dtype == "w8a8" else "link"]
+                + (["--quantize", dtype] if weight_only else [])
                 + (["--no-fuse"] if fusion == "off" else []))
             compile_s = time.monotonic() - start
             nbytes = weight_bytes(artifact)
