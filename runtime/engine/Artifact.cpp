@@ -114,6 +114,30 @@ Expected<ArtifactManifest> readManifest(const std::string &directory) {
   return m;
 }
 
+namespace {
+
+/// Reads the pages of [p, p + bytes) in now (from disk if they are not cached) rather than one
+/// fault at a time inside the first forward pass: the load reports this time, and prefill
+/// measures the kernels, not page faults. Every forward pass reads these pages in full anyway.
+void readIn(const uint8_t *p, uint64_t bytes) {
+  if (bytes == 0)
+    return;
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(p) & ~(page - 1);
+  const uintptr_t end = reinterpret_cast<uintptr_t>(p) + bytes;
+#ifdef MADV_POPULATE_READ
+  if (madvise(reinterpret_cast<void *>(begin), end - begin, MADV_POPULATE_READ) == 0)
+    return;
+#endif
+  // Kernels before 5.14: touch one byte of every page.
+  uint8_t sink = *reinterpret_cast<const volatile uint8_t *>(p);
+  for (uintptr_t a = begin + page; a < end; a += page)
+    sink ^= *reinterpret_cast<const volatile uint8_t *>(a);
+  (void)sink;
+}
+
+} // namespace
+
 Expected<MappedFile> MappedFile::open(const std::string &path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -126,11 +150,10 @@ Expected<MappedFile> MappedFile::open(const std::string &path) {
   MappedFile file;
   file.size_ = static_cast<uint64_t>(st.st_size);
   if (file.size_ > 0) {
-    // MAP_POPULATE: map every page now (reading it from disk if it is not cached) rather than
-    // one fault at a time inside the first forward pass; the load reports this time, and
-    // prefill measures the kernels, not page faults. The pages are the weights, which every
-    // forward pass reads in full anyway, so resident memory is the same either way.
-    void *p = mmap(nullptr, file.size_, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+    // Mapped lazily: mapWeights reads in the tensors the artifact uses, and only those (a
+    // linked checkpoint can hold tensors the artifact keeps elsewhere, e.g. quantized into
+    // weights.bin).
+    void *p = mmap(nullptr, file.size_, PROT_READ, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED) {
       ::close(fd);
       return makeError(path + ": cannot map (" + std::strerror(errno) + ")");
@@ -181,6 +204,8 @@ Expected<std::vector<MappedFile>> mapWeights(const ArtifactManifest &m,
   for (const FingerprintTensor &t : m.tensors)
     if (t.offset > sizes[t.file] || t.bytes > sizes[t.file] - t.offset)
       return makeError(paths[t.file] + ": tensor '" + t.name + "' lies past the end");
+  for (const FingerprintTensor &t : m.tensors)
+    readIn(bases[t.file] + t.offset, t.bytes);
   std::string actual = fingerprintText(fingerprintWeights(m.tensors, bases, sizes));
   if (actual != m.fingerprint) {
     // The fingerprint covers all files together: name the one file, or the folder of several.

@@ -95,9 +95,10 @@ Expected<std::unique_ptr<Engine>> Engine::open(const std::string &artifactDir,
   // Refuse before mapping anything a model that cannot fit: every weight page is read for
   // each token, and the KV cache may fill up to the full context, so all of it must stay
   // resident; otherwise generation would page from disk at a crawl or be killed midway.
+  // Weights: the tensors the artifact reads (a linked checkpoint may hold others).
   uint64_t weightBytes = 0;
-  for (uint64_t bytes : manifest->weightFileBytes)
-    weightBytes += bytes;
+  for (const FingerprintTensor &tensor : manifest->tensors)
+    weightBytes += tensor.bytes;
   const uint64_t kvBytes = static_cast<uint64_t>(desc.kv_cache_floats) * sizeof(float);
   const uint64_t scratchNeed = static_cast<uint64_t>(desc.scratch_floats) * sizeof(float);
   const uint64_t needed = weightBytes + kvBytes + scratchNeed + kMemoryMargin;
