@@ -1,8 +1,8 @@
 //===- FuseQKV.cpp - the q/k/v projections of an attention as one fused_linear ---===//
 //
-// Three projections of the same activations: run as one kernel, the pool splits one job over
-// every output row of the three weights (decode: one fork/join instead of three, and the
-// activation row is packed once). Weights stay separate symbols, read in place.
+// Three projections of the same activations as one kernel call: the input is normalized (with
+// llama-fuse-norm) and, for w8a8, quantized once, and w8a8 runs one parallel loop over every
+// output row of the three weights. Weights stay separate symbols, read in place.
 //
 //===----------------------------------------------------------------------===//
 

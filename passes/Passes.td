@@ -75,8 +75,10 @@ def LlamaFuseQKV : Pass<"llama-fuse-qkv", "::mlir::func::FuncOp"> {
     value are the results of `llama.linear` ops reading the same input with the same
     `llama.precision`, replaces the three linears by one
     `llama.fused_linear %x, [@q, @k, @v]`, placed where the first of them was. The CPU backend
-    runs it as one kernel over every output row of the three weights, each read in place by
-    its own symbol: one parallel loop instead of three, one pass over the activations.
+    runs it as one kernel call, each weight read in place by its own symbol: the input is
+    normalized (after `llama-fuse-norm`) and, for w8a8, quantized once, and w8a8 runs one
+    parallel loop over every output row of the three weights (dense weights run their
+    matvecs one after the other, measured faster than one loop with a hand-written tile).
 
     Leaves the linears alone (no diagnostic) when they read different inputs, when their
     precisions differ (e.g. a policy keeping `k_proj` in f32 and the rest in bf16), or when

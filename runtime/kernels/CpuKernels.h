@@ -23,9 +23,6 @@
                      int64_t hidden);                                                         \
   void embeddingF16(const int32_t *tokens, const uint16_t *table, float *y, int64_t m,       \
                     int64_t hidden);                                                          \
-  /* y[i·n + j] = x[i, :] · W[j, :] for i < m, j in [n0, n1); format 0 f32, 1 bf16, 2 f16 */  \
-  void denseDotRows(int format, const float *x, int64_t m, int64_t k, const void *w,          \
-                    float *y, int64_t n, int64_t n0, int64_t n1);                             \
   void attentionRope(const float *q, const float *k, const float *v,                          \
                      const int32_t *positions, const float *inv_freq, float *k_cache,         \
                      float *v_cache, float *out, int64_t m, int64_t heads, int64_t kv_heads,  \
