@@ -50,23 +50,23 @@ void tile(const Operands &op, int64_t i0, int64_t j0, int64_t rowsW) {
   // int4 walks group by group (its scale loaded once per group), int8 one span.
   const int64_t span = Int4 ? op.group : body;
   for (int64_t g0 = 0; g0 < body; g0 += span) {
-   __m512 sv[4];
-   for (int r = 0; r < 4; ++r)
-     sv[r] = Int4 ? _mm512_set1_ps(sr[r][g0 / span]) : _mm512_setzero_ps();
-   for (int64_t t = g0; t < g0 + span; t += 16) {
-    __m512 wv[4];
-    for (int r = 0; r < 4; ++r) {
-      if constexpr (Int4)
-        wv[r] = loadQ4(wr[r] + t / 2, sv[r]);
-      else
-        wv[r] = loadQ8(reinterpret_cast<const int8_t *>(wr[r]) + t);
+    __m512 sv[4];
+    for (int r = 0; r < 4; ++r)
+      sv[r] = Int4 ? _mm512_set1_ps(sr[r][g0 / span]) : _mm512_setzero_ps();
+    for (int64_t t = g0; t < g0 + span; t += 16) {
+      __m512 wv[4];
+      for (int r = 0; r < 4; ++r) {
+        if constexpr (Int4)
+          wv[r] = loadQ4(wr[r] + t / 2, sv[r]);
+        else
+          wv[r] = loadQ8(reinterpret_cast<const int8_t *>(wr[r]) + t);
+      }
+      for (int c = 0; c < MX; ++c) {
+        const __m512 xv = _mm512_loadu_ps(xr[c] + t);
+        for (int r = 0; r < 4; ++r)
+          acc[c][r] = _mm512_fmadd_ps(xv, wv[r], acc[c][r]);
+      }
     }
-    for (int c = 0; c < MX; ++c) {
-      const __m512 xv = _mm512_loadu_ps(xr[c] + t);
-      for (int r = 0; r < 4; ++r)
-        acc[c][r] = _mm512_fmadd_ps(xv, wv[r], acc[c][r]);
-    }
-   }
   }
   float sums[MX][4];
   for (int c = 0; c < MX; ++c)
