@@ -15,11 +15,8 @@
 #include "runtime/kernels/CpuKernels.h"
 #include "runtime/kernels/Dispatch.h"
 #include "runtime/kernels/MatmulW8A8.h"
-#include "runtime/kernels/Parallel.h"
 
-#include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <vector>
 
 namespace inferno::kernels {
@@ -58,9 +55,9 @@ using MatmulEntry = void (*)(const float *, const void *, float *, int64_t, int6
 using FusedRef = void (*)(const float *, const void *, int32_t, float, int64_t,
                           const void *const *, const int64_t *, float *const *, int64_t, int64_t);
 
-void fusedDense(int format, const float *x, const void *norm_w, int32_t norm_format, float eps,
+void fusedDense(const float *x, const void *norm_w, int32_t norm_format, float eps,
                 int64_t segments, const void *const *w, const int64_t *n, float *const *y,
-                int64_t m, int64_t k, MatmulEntry tiled, FusedRef ref) {
+                int64_t m, int64_t k, MatmulEntry matmul, FusedRef ref) {
   if (m <= 0 || segments <= 0) return;
   const Isa isa = currentIsa();
   if (isa == Isa::Scalar || k <= 0) {
@@ -68,7 +65,7 @@ void fusedDense(int format, const float *x, const void *norm_w, int32_t norm_for
     return;
   }
   const float *rows = normalizeRows(x, norm_w, norm_format, eps, m, k);
-  for (int64_t s = 0; s < segments; ++s) tiled(rows, w[s], y[s], m, n[s], k);
+  for (int64_t s = 0; s < segments; ++s) matmul(rows, w[s], y[s], m, n[s], k);
 }
 
 }  // namespace
@@ -82,7 +79,7 @@ void inferno_fused_linear_f32(const float *x, const void *norm_w, int32_t norm_f
                               int64_t segments, const void *const *w, const int64_t *n,
                               float *const *y, int64_t m, int64_t k) {
   fusedDense(
-      0, x, norm_w, norm_format, eps, segments, w, n, y, m, k,
+      x, norm_w, norm_format, eps, segments, w, n, y, m, k,
       [](const float *x, const void *w, float *y, int64_t m, int64_t n, int64_t k) {
         inferno_matmul_f32(x, static_cast<const float *>(w), y, m, n, k);
       },
@@ -93,7 +90,7 @@ void inferno_fused_linear_bf16(const float *x, const void *norm_w, int32_t norm_
                                int64_t segments, const void *const *w, const int64_t *n,
                                float *const *y, int64_t m, int64_t k) {
   fusedDense(
-      1, x, norm_w, norm_format, eps, segments, w, n, y, m, k,
+      x, norm_w, norm_format, eps, segments, w, n, y, m, k,
       [](const float *x, const void *w, float *y, int64_t m, int64_t n, int64_t k) {
         inferno_matmul_bf16(x, static_cast<const uint16_t *>(w), y, m, n, k);
       },
@@ -104,7 +101,7 @@ void inferno_fused_linear_f16(const float *x, const void *norm_w, int32_t norm_f
                               int64_t segments, const void *const *w, const int64_t *n,
                               float *const *y, int64_t m, int64_t k) {
   fusedDense(
-      2, x, norm_w, norm_format, eps, segments, w, n, y, m, k,
+      x, norm_w, norm_format, eps, segments, w, n, y, m, k,
       [](const float *x, const void *w, float *y, int64_t m, int64_t n, int64_t k) {
         inferno_matmul_f16(x, static_cast<const uint16_t *>(w), y, m, n, k);
       },
