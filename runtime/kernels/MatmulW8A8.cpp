@@ -50,22 +50,6 @@ void quantizeRow(const float *x, int64_t k, int8_t *q, float *scale, int32_t *su
   *sum = total;
 }
 
-struct Job {
-  DotRows dot;
-  const QuantizedRows *x;
-  const int8_t *w;
-  const float *wScale;
-  float *y;
-  int64_t n, rowsPerTask;
-};
-
-int runTask(void *context, int64_t task) {
-  const Job &j = *static_cast<const Job *>(context);
-  int64_t n0 = task * j.rowsPerTask, n1 = n0 + j.rowsPerTask < j.n ? n0 + j.rowsPerTask : j.n;
-  j.dot(*j.x, j.w, j.wScale, j.y, j.n, n0, n1);
-  return 0;
-}
-
 }  // namespace
 
 void dotRowsScalar(const QuantizedRows &x, const int8_t *w, const float *w_scale, float *y,
@@ -122,38 +106,7 @@ Impl selectedImpl() {
 
 void matmul(Impl impl, const float *x, const int8_t *w, const float *w_scale, float *y, int64_t m,
             int64_t n, int64_t k) {
-  if (m <= 0 || n <= 0)
-    return;
-  if (k <= 0) {
-    std::memset(y, 0, sizeof(float) * size_t(m * n));
-    return;
-  }
-  // One buffer per calling thread, reused across calls: m rows of int8 plus per-row terms.
-  thread_local std::vector<int8_t> qBuffer;
-  thread_local std::vector<float> scales;
-  thread_local std::vector<int32_t> sums;
-  const int64_t stride = (k + kRowAlign - 1) / kRowAlign * kRowAlign;
-  qBuffer.assign(size_t(m * stride), 0);
-  scales.resize(size_t(m));
-  sums.resize(size_t(m));
-  for (int64_t i = 0; i < m; ++i)
-    quantizeRow(x + i * k, k, qBuffer.data() + i * stride, &scales[size_t(i)], &sums[size_t(i)]);
-  QuantizedRows rows{qBuffer.data(), scales.data(), sums.data(), m, k, stride};
-
-  DotRows dot = impl == Impl::Avx512Vnni ? avx512vnni::dotRows
-                : impl == Impl::Avx2     ? avx2::dotRows
-                                         : dotRowsScalar;
-  // Tasks of whole weight rows, ~64 KiB of weights each, at least one task per thread.
-  int64_t rowsPerTask = std::max<int64_t>(1, (int64_t(1) << 16) / k);
-  const int64_t threads = poolThreads();
-  if (threads > 1 && (n + rowsPerTask - 1) / rowsPerTask < threads)
-    rowsPerTask = std::max<int64_t>(1, (n + threads - 1) / threads);
-  Job job{dot, &rows, w, w_scale, y, n, rowsPerTask};
-  const int64_t tasks = (n + rowsPerTask - 1) / rowsPerTask;
-  if (tasks == 1)
-    runTask(&job, 0);
-  else
-    parallelFor(0, tasks, runTask, &job);
+  fusedMatmul(impl, x, 1, &w, &w_scale, &n, &y, m, k);
 }
 
 namespace {
@@ -190,6 +143,7 @@ void fusedMatmul(Impl impl, const float *x, int64_t segments, const int8_t *cons
       std::memset(y[s], 0, sizeof(float) * size_t(m * n[s]));
     return;
   }
+  // One buffer per calling thread, reused across calls: m rows of int8 plus per-row terms.
   thread_local std::vector<int8_t> qBuffer;
   thread_local std::vector<float> scales;
   thread_local std::vector<int32_t> sums;
@@ -203,7 +157,8 @@ void fusedMatmul(Impl impl, const float *x, int64_t segments, const int8_t *cons
   DotRows dot = impl == Impl::Avx512Vnni ? avx512vnni::dotRows
                 : impl == Impl::Avx2     ? avx2::dotRows
                                          : dotRowsScalar;
-  // As matmul: ~64 KiB of weights per task, at least one task per thread over all segments.
+  // Tasks of whole weight rows, ~64 KiB of weights each, at least one task per thread over all
+  // segments.
   int64_t total = 0;
   for (int64_t s = 0; s < segments; ++s)
     total += n[s];
