@@ -48,6 +48,20 @@ else:
     lit_config.note("no shared test data at %s: tests that need it are unsupported (skipped)"
                     % config.inferno_shared_dir)
 
+# The CUDA backend's tests: compiling needs nvcc (found as the compiler finds it); running
+# a CUDA artifact needs a GPU, which these machines normally lack (the GPU checks run through
+# scripts/cuda/ on a GPU machine instead).
+import shutil
+cuda_home = os.environ.get("CUDA_HOME") or "/usr/local/cuda"
+if os.path.exists(os.path.join(cuda_home, "bin", "nvcc")) or shutil.which("nvcc"):
+    config.available_features.add("nvcc")
+else:
+    lit_config.note("no nvcc: the tests that build CUDA artifacts are unsupported (skipped)")
+if os.path.exists("/dev/nvidia0"):
+    config.available_features.add("cuda-device")
+if "CUDA_HOME" in os.environ:
+    config.environment["CUDA_HOME"] = os.environ["CUDA_HOME"]
+
 # Under INFERNO_SANITIZE every report is fatal (the build passes -fno-sanitize-recover), and lit
 # passes no environment through by default: say how the sanitizers should behave.
 # allow_user_poisoning=0: LLVM's bump allocator (header code, so instrumented in our objects)

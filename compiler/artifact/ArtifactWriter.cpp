@@ -4,6 +4,7 @@
 
 #include "compiler/artifact/WeightPacking.h"
 #include "compiler/backends/cpu/CpuBackend.h"
+#include "compiler/backends/cuda/CudaBackend.h"
 #include "compiler/frontend/ModelDirectory.h"
 #include "compiler/frontend/StatusMacros.h"
 #include "compiler/importer/Importer.h"
@@ -329,10 +330,12 @@ absl::StatusOr<PlacedWeights> placeWeights(mlir::ModuleOp module, const LoadedMo
   return placed;
 }
 
-absl::Status linkExecutable(const fs::path &object, const fs::path &executable) {
+absl::Status linkExecutable(const fs::path &object, const fs::path &executable,
+                            const std::vector<std::string> &extraFlags) {
   std::vector<std::string> args = {kArtifactLinker, object.string()};
   for (const char *input : kArtifactLinkInputs)
     args.push_back(input);
+  args.insert(args.end(), extraFlags.begin(), extraFlags.end());
   for (const char *flag : {"-static-libstdc++", "-static-libgcc", "-pthread", "-lm", "-o"})
     args.push_back(flag);
   args.push_back(executable.string());
@@ -397,7 +400,7 @@ json manifestJson(const LoadedModel &model, const CompileOptions &options, int64
       {"format_version", 1},
       {"compiler_version", INFERNO_VERSION},
       {"abi_version", 1},
-      {"target", "cpu"},
+      {"target", options.target},
       {"executable", kExecutable},
       {"model",
        {{"name", model.spec.name},
@@ -517,12 +520,39 @@ absl::Status compileArtifact(const CompileOptions &options) {
   std::string print;
   INFERNO_ASSIGN_OR_RETURN(print, fingerprint(*module, weightPaths, tensors, sizes));
 
-  CpuBackendOptions backend;
-  backend.maxBatch = options.maxBatch;
-  backend.dumpAfter = options.dumpAfter;
   fs::path object = dir / "model.o";
-  INFERNO_RETURN_IF_ERROR(emitCpuObject(*module, object.string(), backend));
-  INFERNO_RETURN_IF_ERROR(linkExecutable(object, dir / kExecutable));
+  if (options.target == "cuda") {
+    CudaBackendOptions backend;
+    backend.maxBatch = options.maxBatch;
+    backend.sm = options.sm;
+    backend.banner = absl::StrCat("Model '", model.spec.name, "', compiled by inferno ",
+                                  INFERNO_VERSION, " for sm_", options.sm, ".");
+    absl::StatusOr<std::string> source = emitCudaSource(*module, backend);
+    if (!source.ok()) // what the model asks for that the CUDA kernels cannot do
+      return absl::InvalidArgumentError(
+          absl::StrCat(model.spec.directory, ": --target cuda: ", source.status().message()));
+    if (options.emitCudaSource) {
+      // Only the source: no nvcc, and the staging directory goes away unpublished.
+      options.emitCudaSource(*source);
+      return absl::OkStatus();
+    }
+    fs::path cu = dir / "model.cu";
+    {
+      std::ofstream file(cu);
+      file << *source;
+      if (!file)
+        return absl::InternalError(absl::StrCat(cu.string(), ": cannot write"));
+    }
+    INFERNO_RETURN_IF_ERROR(compileCudaObject(cu.string(), object.string(), backend));
+    INFERNO_RETURN_IF_ERROR(linkExecutable(object, dir / kExecutable, cudaLinkFlags()));
+    fs::remove(cu);
+  } else {
+    CpuBackendOptions backend;
+    backend.maxBatch = options.maxBatch;
+    backend.dumpAfter = options.dumpAfter;
+    INFERNO_RETURN_IF_ERROR(emitCpuObject(*module, object.string(), backend));
+    INFERNO_RETURN_IF_ERROR(linkExecutable(object, dir / kExecutable, {}));
+  }
   fs::remove(object);
 
   bool hasTokenizer = false;

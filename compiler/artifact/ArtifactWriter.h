@@ -33,10 +33,17 @@ struct CompileOptions {
   /// Run the fusion passes (llama-fuse-qkv, -gate-up, -rope-attention, -norm) after
   /// precision is assigned; off, every op lowers to its own kernel (`--no-fuse`).
   bool fuse = true;
+  /// Where the artifact runs: "cpu" (LLVM object, CPU kernels) or "cuda" (CUDA C++ built with
+  /// nvcc for compute capability `sm`).
+  std::string target = "cpu";
+  int sm = 90;
   /// Replace an existing artifact at `output`.
   bool force = false;
   /// Called with each stage's name and the module after it.
   std::function<void(const std::string &stage, mlir::ModuleOp module)> dumpAfter;
+  /// With target "cuda": hand the generated CUDA C++ to this and stop there, writing no
+  /// artifact (`--emit-cuda-source`, for tests and for reading what the backend decided).
+  std::function<void(const std::string &source)> emitCudaSource;
 };
 
 constexpr int64_t kDefaultContext = 4096;

@@ -10,6 +10,13 @@
 #include <fstream>
 #include <sys/mman.h>
 
+// Defined by artifacts for a GPU only (abi.h); weak, so that CPU artifacts link without them.
+extern "C" {
+__attribute__((weak)) int32_t inferno_model_open(const uint8_t *const *weights, int32_t synthetic,
+                                                 uint64_t seed, char *error, int64_t error_size);
+__attribute__((weak)) const char *inferno_model_device(void);
+}
+
 namespace inferno::rt {
 namespace {
 /// Headroom beyond the estimate: the executable, its stacks, the tokenizer, the kernels' thread
@@ -75,8 +82,15 @@ std::optional<uint64_t> availableMemory(std::string *source) {
   return available;
 }
 
+bool Engine::onDevice() { return inferno_model_open != nullptr; }
+
+std::string Engine::deviceName() {
+  return inferno_model_device != nullptr ? inferno_model_device() : std::string();
+}
+
 Expected<std::unique_ptr<Engine>> Engine::open(const std::string &artifactDir,
-                                               const std::string &weightsDir) {
+                                               const std::string &weightsDir,
+                                               std::optional<uint64_t> syntheticSeed) {
   Expected<ArtifactManifest> manifest = readManifest(artifactDir);
   if (!manifest)
     return manifest.error();
@@ -91,6 +105,32 @@ Expected<std::unique_ptr<Engine>> Engine::open(const std::string &artifactDir,
       desc.max_batch != manifest->maxBatch ||
       desc.num_weight_files != static_cast<int64_t>(manifest->weightFiles.size()))
     return makeError(where + ": does not describe the model compiled into this executable");
+
+  if (syntheticSeed && !onDevice())
+    return makeError(artifactDir + ": --synthetic-weights is for artifacts compiled with "
+                     "--target cuda");
+  if (onDevice()) {
+    // The generated code keeps everything in device memory and checks that it fits there;
+    // the host maps the weight files only to upload them.
+    std::unique_ptr<Engine> engine(new Engine());
+    engine->manifest_ = std::move(*manifest);
+    if (!syntheticSeed) {
+      Expected<std::vector<MappedFile>> files = mapWeights(engine->manifest_, weightsDir);
+      if (!files)
+        return files.error();
+      engine->files_ = std::move(*files);
+      for (const MappedFile &f : engine->files_)
+        engine->bases_.push_back(f.data());
+    }
+    char error[512] = "";
+    if (inferno_model_open(syntheticSeed ? nullptr : engine->bases_.data(), syntheticSeed ? 1 : 0,
+                           syntheticSeed.value_or(0), error, sizeof error) != 0)
+      return makeError(artifactDir + ": " + error);
+    // The device holds its own copy: the mapping can go.
+    engine->files_.clear();
+    engine->bases_.assign(engine->manifest_.weightFiles.size(), nullptr);
+    return engine;
+  }
 
   // Refuse before mapping anything a model that cannot fit: every weight page is read for
   // each token, and the KV cache may fill up to the full context, so all of it must stay
@@ -156,7 +196,9 @@ Status Engine::feed(const std::vector<int32_t> &tokens, int64_t chunk, bool allL
     return makeError("context limit: " + std::to_string(position_ + n) + " tokens do not fit in " +
                      std::to_string(manifest_.context));
   chunk = std::max<int64_t>(1, std::min(chunk, manifest_.maxBatch));
-  logits.assign(static_cast<size_t>((allLogits ? n : 1) * vocab), 0.0f);
+  // Every entry is written by the forward pass: resize, not assign, so that decode does not
+  // clear a vocabulary-sized buffer for each token.
+  logits.resize(static_cast<size_t>((allLogits ? n : 1) * vocab));
   std::vector<int32_t> positions(static_cast<size_t>(chunk));
   for (int64_t start = 0; start < n; start += chunk) {
     int64_t count = std::min(chunk, n - start);

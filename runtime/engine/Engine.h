@@ -20,8 +20,16 @@ std::optional<uint64_t> availableMemory(std::string *source = nullptr);
 /// artifact's `inferno_model_forward` in chunks of at most max_batch.
 class Engine {
 public:
+  /// `syntheticSeed`: run without weight files, every tensor filled with seeded values on the
+  /// device (artifacts for a GPU only; for benchmarking shapes whose files are too big to
+  /// carry).
   static Expected<std::unique_ptr<Engine>> open(const std::string &artifactDir,
-                                                const std::string &weightsDir);
+                                                const std::string &weightsDir,
+                                                std::optional<uint64_t> syntheticSeed = {});
+  /// Whether the generated code runs on a GPU (it defines inferno_model_open).
+  static bool onDevice();
+  /// Where the forward pass runs, for --stats.
+  static std::string deviceName();
   ~Engine();
 
   const ArtifactManifest &manifest() const { return manifest_; }

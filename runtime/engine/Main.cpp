@@ -50,6 +50,8 @@ Generates text with the model compiled into this artifact.
   --stats               print load time and prefill/decode speed to stderr
   --ignore-eos          keep generating past end-of-sequence tokens
   --weights DIR         read the weight files from DIR instead of where they were compiled
+  --synthetic-weights S (CUDA artifacts) read no weight files: fill every tensor on the GPU with
+                        seeded values (seed S), for benchmarking shapes too big to carry
   --chat                interactive conversation through the model's chat template (multi-turn,
                         the KV cache kept across turns); one user message per line on stdin
   --system TEXT         a system message for --chat or --messages
@@ -66,6 +68,7 @@ struct Options {
   int32_t threads = 0;
   bool ids = false, stats = false, ignoreEos = false;
   std::string weightsDir;
+  std::optional<uint64_t> syntheticSeed;
   bool chat = false;
   std::optional<std::string> system;
   std::string messagesFile;
@@ -161,6 +164,8 @@ Options parseOptions(int argc, char **argv) {
       o.ignoreEos = true;
     } else if (arg == "--weights") {
       o.weightsDir = next();
+    } else if (arg == "--synthetic-weights") {
+      o.syntheticSeed = parseNumber<uint64_t>(arg, next(), 0, UINT32_MAX);
     } else if (arg == "--chat") {
       o.chat = true;
     } else if (arg == "--system") {
@@ -273,11 +278,20 @@ public:
       if (!options_.dumpLogits.empty())
         dumped_.insert(dumped_.end(), logits_.begin(), logits_.end());
       // NaN or infinite weights give such logits; sorting or drawing from them is undefined.
-      for (float l : logits_)
-        if (!std::isfinite(l))
-          die("the model produced a non-finite logit (" + std::to_string(l) + ") at position " +
-              std::to_string(engine_.position()) +
-              ": its weights hold NaN or infinite values, or overflow");
+      // An all-ones exponent marks both; OR-ing them is one vectorized pass over the
+      // vocabulary, where a per-entry branch would cost a sizable part of a GPU decode step.
+      uint32_t nonFinite = 0;
+      for (float l : logits_) {
+        uint32_t bits;
+        std::memcpy(&bits, &l, sizeof bits);
+        nonFinite |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+      }
+      if (nonFinite)
+        for (float l : logits_)
+          if (!std::isfinite(l))
+            die("the model produced a non-finite logit (" + std::to_string(l) +
+                ") at position " + std::to_string(engine_.position()) +
+                ": its weights hold NaN or infinite values, or overflow");
       int32_t next = sampler_.sample(logits_);
       bool eos = std::find(m.eosTokenIds.begin(), m.eosTokenIds.end(), next) != m.eosTokenIds.end();
       if (eos && !options_.ignoreEos)
@@ -317,14 +331,19 @@ public:
     const ArtifactManifest &m = engine_.manifest();
     if (!options_.dumpLogits.empty())
       writeNpy(options_.dumpLogits, dumped_, static_cast<int64_t>(dumped_.size()) / m.vocab, m.vocab);
-    if (options_.stats)
+    if (options_.stats) {
       std::fprintf(stderr,
                    "load: %.3f s\nprompt: %lld tokens, %.3f s, %.1f tok/s\n"
-                   "generated: %lld tokens, %.3f s, %.1f tok/s\nkernels: %s, %d threads\n",
+                   "generated: %lld tokens, %.3f s, %.1f tok/s\n",
                    loadSeconds, static_cast<long long>(promptTokens_), prefillSeconds_,
                    promptTokens_ / prefillSeconds_, static_cast<long long>(generatedTokens_),
-                   decodeSeconds_, generatedTokens_ > 0 ? generatedTokens_ / decodeSeconds_ : 0.0,
-                   inferno_kernel_isa(), inferno_get_num_threads());
+                   decodeSeconds_, generatedTokens_ > 0 ? generatedTokens_ / decodeSeconds_ : 0.0);
+      if (Engine::onDevice())
+        std::fprintf(stderr, "device: %s\n", Engine::deviceName().c_str());
+      else
+        std::fprintf(stderr, "kernels: %s, %d threads\n", inferno_kernel_isa(),
+                     inferno_get_num_threads());
+    }
   }
 
 private:
@@ -377,7 +396,8 @@ int main(int argc, char **argv) {
     inferno_set_num_threads(options.threads);
 
   std::string directory = executableDirectory();
-  Expected<std::unique_ptr<Engine>> opened = Engine::open(directory, options.weightsDir);
+  Expected<std::unique_ptr<Engine>> opened =
+      Engine::open(directory, options.weightsDir, options.syntheticSeed);
   if (!opened)
     die(opened.error().message);
   Engine &engine = **opened;

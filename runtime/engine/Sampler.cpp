@@ -9,11 +9,26 @@
 namespace inferno::rt {
 
 int32_t argmax(const float *logits, int64_t n) {
-  int64_t best = 0;
-  for (int64_t i = 1; i < n; ++i)
-    if (logits[i] > logits[best])
-      best = i;
-  return static_cast<int32_t>(best);
+  // The largest value first, over eight independent running maxima (one compare chain would
+  // serialize on its own latency: a 128K vocabulary then costs a noticeable part of a GPU
+  // decode step), then the first index that holds it: ties go to the lowest id.
+  constexpr int kChains = 8;
+  float top[kChains];
+  for (int c = 0; c < kChains; ++c)
+    top[c] = logits[0];
+  int64_t i = 0;
+  for (; i + kChains <= n; i += kChains)
+    for (int c = 0; c < kChains; ++c)
+      top[c] = logits[i + c] > top[c] ? logits[i + c] : top[c];
+  for (; i < n; ++i)
+    top[0] = logits[i] > top[0] ? logits[i] : top[0];
+  float best = top[0];
+  for (int c = 1; c < kChains; ++c)
+    best = top[c] > best ? top[c] : best;
+  for (i = 0; i < n; ++i)
+    if (logits[i] == best)
+      break;
+  return i < n ? static_cast<int32_t>(i) : 0; // no entry equals a NaN maximum
 }
 
 void Sampler::accept(int32_t token) {
@@ -22,8 +37,13 @@ void Sampler::accept(int32_t token) {
     recent_.pop_front();
 }
 
-int32_t Sampler::sample(std::vector<float> logits) {
-  const int64_t n = static_cast<int64_t>(logits.size());
+int32_t Sampler::sample(const std::vector<float> &original) {
+  const int64_t n = static_cast<int64_t>(original.size());
+  // Greedy without a penalty reads the logits as they are: no copy of a 128K-entry vector
+  // per token.
+  if (options_.temperature <= 0.0f && options_.repeatPenalty == 1.0f)
+    return argmax(original.data(), n);
+  std::vector<float> logits = original;
   if (options_.repeatPenalty != 1.0f) {
     std::vector<int32_t> seen(recent_.begin(), recent_.end());
     std::sort(seen.begin(), seen.end());

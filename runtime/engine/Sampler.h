@@ -28,7 +28,7 @@ class Sampler {
 public:
   explicit Sampler(SamplerOptions options) : options_(options), rng_(options.seed) {}
 
-  int32_t sample(std::vector<float> logits);
+  int32_t sample(const std::vector<float> &logits);
   /// Remember a token of the context (prompt or generated) for the repetition penalty.
   void accept(int32_t token);
 

@@ -21,8 +21,14 @@ cl::opt<std::string> modelDir(cl::Positional, cl::desc("MODEL_DIR"), cl::Require
                               cl::sub(compileCommand));
 cl::opt<std::string> output("o", cl::desc("Artifact directory to write"), cl::value_desc("ARTIFACT"),
                             cl::Required, cl::sub(compileCommand));
-cl::opt<std::string> target("target", cl::desc("cpu (default)"), cl::init("cpu"),
-                            cl::sub(compileCommand));
+cl::opt<std::string> target("target", cl::desc("cpu (default) or cuda (needs nvcc; runs on sm_90)"),
+                            cl::init("cpu"), cl::sub(compileCommand));
+cl::opt<int> sm("sm", cl::desc("CUDA compute capability to build for (default 90: H100/H200)"),
+                cl::init(90), cl::sub(compileCommand));
+cl::opt<bool> emitCudaSource("emit-cuda-source",
+                             cl::desc("With --target cuda: print the generated CUDA C++ to "
+                                      "stdout and stop (no nvcc, no artifact)"),
+                             cl::sub(compileCommand));
 cl::opt<std::string> dtype("dtype", cl::desc("Weight storage dtype: f32, bf16 or f16 (default: as "
                                              "stored in the checkpoint)"),
                            cl::sub(compileCommand));
@@ -111,8 +117,18 @@ int runCompile() {
   CompileOptions options;
   options.modelDir = modelDir;
   options.output = output;
-  if (target != "cpu")
-    return driver::fail("--target " + target + ": only 'cpu' is supported so far");
+  if (target != "cpu" && target != "cuda")
+    return driver::fail("--target " + target + ": expected cpu or cuda");
+  options.target = target;
+  if (sm < 90)
+    return driver::fail("--sm " + std::to_string(sm) +
+                        ": the CUDA kernels need compute capability 90 (Hopper) or later");
+  options.sm = sm;
+  if (emitCudaSource) {
+    if (target != "cuda")
+      return driver::fail("--emit-cuda-source goes with --target cuda");
+    options.emitCudaSource = [](const std::string &source) { llvm::outs() << source; };
+  }
   if (!driver::parseDtypeFlag(dtype, options.dtype))
     return 1;
   if (!precision.empty()) {

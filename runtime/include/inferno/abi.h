@@ -48,6 +48,21 @@ typedef struct inferno_model_desc {
 extern const inferno_model_desc inferno_model;
 void inferno_model_forward(const inferno_forward_args *args);
 
+/* Defined only by objects whose model runs on a GPU (--target cuda); the runtime declares them
+ * weak and takes their presence to mean that the object keeps the weights, the KV cache and the
+ * scratch in device memory itself: such a descriptor has kv_cache_floats = scratch_floats = 0,
+ * and forward is called with kv_cache = scratch = NULL (tokens, positions and logits stay host
+ * memory).
+ *
+ * inferno_model_open runs once, before the first forward: it uploads the tensors from the
+ * mapped weight files (weights[i], as for forward), or with synthetic != 0 ignores them
+ * (weights may be NULL) and fills every tensor with the seeded values of --synthetic-weights.
+ * Returns 0, or non-zero with a one-line reason in error[error_size].
+ * inferno_model_device names the device, for --stats. */
+int32_t inferno_model_open(const uint8_t *const *weights, int32_t synthetic, uint64_t seed,
+                           char *error, int64_t error_size);
+const char *inferno_model_device(void);
+
 #ifdef __cplusplus
 }
 #endif

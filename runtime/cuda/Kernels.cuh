@@ -1,0 +1,669 @@
+//===- Kernels.cuh - the CUDA kernels generated model code launches -*- CUDA -*-===//
+//
+// Header-only: the compiler emits one CUDA C++ file per model that includes this and calls
+// the kernels with every shape as a template argument, so nvcc unrolls the inner loops for the
+// exact widths of the model. Activations are float32 in device memory; weights are read in
+// their storage dtype (float, bf16, f16) and widened in registers.
+//
+// Decode (one token) is bandwidth-bound: every weight byte is read once per token, so the
+// matrix-vector kernel issues 16-byte loads, several per lane before the first use, one warp
+// per output row, and fuses what surrounds the projection (RMSNorm of its input, the residual
+// add, SwiGLU) so that no intermediate round-trips through device memory. Prefill goes to
+// cuBLAS (Runtime.cuh); the kernels here supply its prologues and epilogues.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef INFERNO_RUNTIME_CUDA_KERNELS_CUH
+#define INFERNO_RUNTIME_CUDA_KERNELS_CUH
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cstdint>
+
+namespace inferno::cuda {
+
+using bf16 = __nv_bfloat16;
+using f16 = __half;
+
+constexpr int kWarp = 32;
+/// Threads of the matrix-vector kernel: 8 warps, one output row each at a time.
+constexpr int kMatvecThreads = 256;
+
+__device__ __forceinline__ float toFloat(float v) { return v; }
+__device__ __forceinline__ float toFloat(bf16 v) { return __bfloat162float(v); }
+__device__ __forceinline__ float toFloat(f16 v) { return __half2float(v); }
+
+template <typename T> __device__ __forceinline__ T fromFloat(float v);
+template <> __device__ __forceinline__ float fromFloat<float>(float v) { return v; }
+template <> __device__ __forceinline__ bf16 fromFloat<bf16>(float v) { return __float2bfloat16_rn(v); }
+template <> __device__ __forceinline__ f16 fromFloat<f16>(float v) { return __float2half_rn(v); }
+
+/// Elements of T in one 16-byte load.
+template <typename T> constexpr int kPerVector = 16 / sizeof(T);
+
+/// Widens the elements of one 16-byte load.
+__device__ __forceinline__ void widen(const uint4 &v, float *out, float) {
+  out[0] = __uint_as_float(v.x);
+  out[1] = __uint_as_float(v.y);
+  out[2] = __uint_as_float(v.z);
+  out[3] = __uint_as_float(v.w);
+}
+__device__ __forceinline__ void widen(const uint4 &v, float *out, bf16) {
+  const uint32_t words[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    out[2 * i] = __uint_as_float(words[i] << 16);
+    out[2 * i + 1] = __uint_as_float(words[i] & 0xffff0000u);
+  }
+}
+__device__ __forceinline__ void widen(const uint4 &v, float *out, f16) {
+  const uint32_t words[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    float2 pair = __half22float2(*reinterpret_cast<const __half2 *>(&words[i]));
+    out[2 * i] = pair.x;
+    out[2 * i + 1] = pair.y;
+  }
+}
+
+/// A load that bypasses L1 and marks the line for early eviction from L2: weights are read
+/// once per token, and keeping them would only push out the activations.
+__device__ __forceinline__ uint4 loadStreaming(const uint4 *p) { return __ldcs(p); }
+
+__device__ __forceinline__ float warpSum(float v) {
+#pragma unroll
+  for (int offset = kWarp / 2; offset > 0; offset /= 2)
+    v += __shfl_xor_sync(0xffffffffu, v, offset);
+  return v;
+}
+
+__device__ __forceinline__ float warpMax(float v) {
+#pragma unroll
+  for (int offset = kWarp / 2; offset > 0; offset /= 2)
+    v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, offset));
+  return v;
+}
+
+/// Sum over the block; every thread gets it. `shared` holds one float per warp.
+template <int Threads> __device__ __forceinline__ float blockSum(float v, float *shared) {
+  constexpr int warps = Threads / kWarp;
+  v = warpSum(v);
+  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  __syncthreads(); // `shared` may still be read from an earlier call
+  if (lane == 0)
+    shared[warp] = v;
+  __syncthreads();
+  float total = 0.0f;
+#pragma unroll
+  for (int w = 0; w < warps; ++w)
+    total += shared[w];
+  return total;
+}
+
+/// x[K] of one token into shared memory, RMS-normalized with `norm` when it is not null:
+/// x / sqrt(mean(x²) + eps) · norm, in float32 (Hugging Face's LlamaRMSNorm).
+template <typename N, int K, int Threads>
+__device__ __forceinline__ void stageInput(const float *__restrict__ x, const N *__restrict__ norm,
+                                           float eps, float *xs, float *reduce) {
+  float squares = 0.0f;
+  for (int i = threadIdx.x; i < K; i += Threads) {
+    float v = x[i];
+    xs[i] = v;
+    squares += v * v;
+  }
+  if (norm != nullptr) {
+    const float inverse = rsqrtf(blockSum<Threads>(squares, reduce) / K + eps);
+    for (int i = threadIdx.x; i < K; i += Threads)
+      xs[i] = xs[i] * inverse * toFloat(norm[i]);
+  }
+  __syncthreads();
+}
+
+/// A lane's 16-byte loads of one weight row: lane l reads vectors l, l + 32, ... The first
+/// kFirstLoads of them are issued before the block stages its input (they do not depend on
+/// it), so the row's fetch overlaps the norm; the rest stream in batches of the same size.
+template <typename W, int K> struct RowLoads {
+  static constexpr bool vectorized = (K * sizeof(W)) % 16 == 0;
+  static constexpr int per = kPerVector<W>;
+  static constexpr int vectors = K / per;
+  static constexpr int full = vectors / kWarp; // loads every lane makes
+  static constexpr int batch = full < 8 ? (full > 0 ? full : 1) : 8;
+  uint4 first[batch];
+
+  __device__ __forceinline__ void issue(const W *row, int lane) {
+    if constexpr (vectorized) {
+      const uint4 *v = reinterpret_cast<const uint4 *>(row);
+#pragma unroll
+      for (int i = 0; i < batch; ++i)
+        if (i < full)
+          first[i] = loadStreaming(v + i * kWarp + lane);
+    }
+  }
+
+  /// Σ_k W[row, k] · xs[k], reduced across the warp (every lane gets it).
+  __device__ __forceinline__ float dot(const W *row, const float *xs, int lane) const {
+    float acc = 0.0f;
+    if constexpr (vectorized) {
+      const uint4 *v = reinterpret_cast<const uint4 *>(row);
+#pragma unroll
+      for (int base = 0; base < full; base += batch) {
+        uint4 loaded[batch];
+#pragma unroll
+        for (int i = 0; i < batch; ++i)
+          if (base + i < full)
+            loaded[i] = base == 0 ? first[i] : loadStreaming(v + (base + i) * kWarp + lane);
+#pragma unroll
+        for (int i = 0; i < batch; ++i) {
+          if (base + i >= full)
+            break;
+          float w[per];
+          widen(loaded[i], w, W());
+          const float *xv = xs + ((base + i) * kWarp + lane) * per;
+#pragma unroll
+          for (int e = 0; e < per; ++e)
+            acc = fmaf(w[e], xv[e], acc);
+        }
+      }
+      if (lane < vectors % kWarp) {
+        uint4 tail = loadStreaming(v + full * kWarp + lane);
+        float w[per];
+        widen(tail, w, W());
+        const float *xv = xs + (full * kWarp + lane) * per;
+#pragma unroll
+        for (int e = 0; e < per; ++e)
+          acc = fmaf(w[e], xv[e], acc);
+      }
+    } else {
+      // Rows not a multiple of 16 bytes (small test models): element by element.
+      for (int k = lane; k < K; k += kWarp)
+        acc = fmaf(toFloat(row[k]), xs[k], acc);
+    }
+    return warpSum(acc);
+  }
+};
+
+/// What a matrix-vector kernel does with each output row's dot product.
+enum class Epilogue {
+  Store,    // y_s[j] = dot
+  Residual, // y_0[j] = residual[j] + dot (y may be the residual buffer itself)
+  SwiGLU,   // two segments (gate, up) of equal rows: y_0[j] = silu(gate·x) · (up·x)
+};
+
+/// Up to three weights of one input, each with its own output (q, k, v).
+struct Segments {
+  const void *w[3];
+  float *y[3];
+  int rows[3];
+};
+
+/// One token: y_s = W_s · x' for every segment, x' = x or RMSNorm(x) (norm not null).
+/// One warp per output row; each block stages x' in shared memory (K floats, dynamic), so
+/// the norm is recomputed per block instead of costing a launch, while the first loads of
+/// each warp's row are already in flight.
+template <typename W, typename N, int K, Epilogue E>
+__global__ void __launch_bounds__(kMatvecThreads)
+    matvecKernel(const float *__restrict__ x, const N *__restrict__ norm, float eps,
+                 Segments segments, const float *residual, int totalRows) {
+  extern __shared__ float xs[];
+  __shared__ float reduce[kMatvecThreads / kWarp];
+  const int lane = threadIdx.x % kWarp;
+  const int row = blockIdx.x * (kMatvecThreads / kWarp) + threadIdx.x / kWarp;
+  const bool active = row < totalRows;
+  // Which weight and row within it (segments are consecutive ranges of rows).
+  int s = 0, local = row;
+  if constexpr (E != Epilogue::SwiGLU)
+    while (s < 2 && local >= segments.rows[s]) {
+      local -= segments.rows[s];
+      ++s;
+    }
+  const W *w0 = static_cast<const W *>(s == 0 ? segments.w[0] : s == 1 ? segments.w[1]
+                                                                        : segments.w[2]) +
+                static_cast<size_t>(local) * K;
+  const W *w1 = static_cast<const W *>(segments.w[1]) + static_cast<size_t>(row) * K;
+  RowLoads<W, K> first, second;
+  if (active) {
+    first.issue(w0, lane);
+    if constexpr (E == Epilogue::SwiGLU)
+      second.issue(w1, lane);
+  }
+  stageInput<N, K, kMatvecThreads>(x, norm, eps, xs, reduce);
+  if (!active)
+    return;
+  if constexpr (E == Epilogue::SwiGLU) {
+    float g = first.dot(w0, xs, lane);
+    float u = second.dot(w1, xs, lane);
+    if (lane == 0)
+      segments.y[0][row] = g / (1.0f + expf(-g)) * u;
+  } else {
+    float dot = first.dot(w0, xs, lane);
+    if (lane == 0) {
+      float *y = s == 0 ? segments.y[0] : s == 1 ? segments.y[1] : segments.y[2];
+      if constexpr (E == Epilogue::Residual)
+        y[local] = residual[local] + dot;
+      else
+        y[local] = dot;
+    }
+  }
+}
+
+/// y[i, :] = table[tokens[i], :] widened to float32.
+template <typename W>
+__global__ void embeddingKernel(const int32_t *__restrict__ tokens, const W *__restrict__ table,
+                                float *__restrict__ y, int hidden) {
+  const int i = blockIdx.x;
+  const W *row = table + static_cast<size_t>(tokens[i]) * hidden;
+  for (int k = threadIdx.x; k < hidden; k += blockDim.x)
+    y[static_cast<size_t>(i) * hidden + k] = toFloat(row[k]);
+}
+
+/// out[i, :] = (norm ? RMSNorm(x[i, :]) : x[i, :]) in T: the input of a prefill GEMM.
+template <typename N, typename T, int K>
+__global__ void normalizeRowsKernel(const float *__restrict__ x, const N *__restrict__ norm,
+                                    float eps, T *__restrict__ out) {
+  __shared__ float reduce[256 / kWarp];
+  const float *row = x + static_cast<size_t>(blockIdx.x) * K;
+  T *dst = out + static_cast<size_t>(blockIdx.x) * K;
+  float inverse = 1.0f;
+  if (norm != nullptr) {
+    float squares = 0.0f;
+    for (int k = threadIdx.x; k < K; k += 256)
+      squares += row[k] * row[k];
+    inverse = rsqrtf(blockSum<256>(squares, reduce) / K + eps);
+  }
+  for (int k = threadIdx.x; k < K; k += 256)
+    dst[k] = fromFloat<T>(norm != nullptr ? row[k] * inverse * toFloat(norm[k]) : row[k]);
+}
+
+/// out = silu(gate) · up over count elements, in T (the down projection's GEMM input).
+template <typename T>
+__global__ void swigluKernel(const float *__restrict__ gate, const float *__restrict__ up,
+                             T *__restrict__ out, int64_t count) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < count;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    float g = gate[i];
+    out[i] = fromFloat<T>(g / (1.0f + expf(-g)) * up[i]);
+  }
+}
+
+/// y = a + b over count elements (y may be a or b).
+__global__ void addKernel(const float *a, const float *b, float *y, int64_t count) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < count;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    y[i] = a[i] + b[i];
+}
+
+/// Rotate-half RoPE of one head vector pair (j, j + D/2) at `position`.
+__device__ __forceinline__ void rotate(float x0, float x1, int position, float invFreq,
+                                       float &r0, float &r1) {
+  const float angle = static_cast<float>(position) * invFreq;
+  float s, c;
+  sincosf(angle, &s, &c);
+  r0 = x0 * c - x1 * s;
+  r1 = x1 * c + x0 * s;
+}
+
+/// For each token i (blockIdx.x): rotates q's heads into qr, rotates k's heads and stores
+/// them with v at row positions[i] of this layer's caches ([context, kvHeads, D]). Without
+/// invFreq (RoPE already applied by its own op) q and k are copied as they are.
+template <typename KV, int D>
+__global__ void ropeStoreKernel(const float *__restrict__ q, const float *__restrict__ k,
+                                const float *__restrict__ v, const int32_t *__restrict__ positions,
+                                const float *__restrict__ invFreq, float *__restrict__ qr,
+                                KV *__restrict__ kCache, KV *__restrict__ vCache, int heads,
+                                int kvHeads) {
+  const int i = blockIdx.x;
+  const int position = positions[i];
+  constexpr int half = D / 2;
+  for (int p = threadIdx.x; p < heads * half; p += blockDim.x) {
+    const int h = p / half, j = p % half;
+    const float *src = q + (static_cast<size_t>(i) * heads + h) * D;
+    float *dst = qr + (static_cast<size_t>(i) * heads + h) * D;
+    if (invFreq != nullptr) {
+      rotate(src[j], src[j + half], position, invFreq[j], dst[j], dst[j + half]);
+    } else {
+      dst[j] = src[j];
+      dst[j + half] = src[j + half];
+    }
+  }
+  const size_t row = static_cast<size_t>(position) * kvHeads * D;
+  for (int p = threadIdx.x; p < kvHeads * half; p += blockDim.x) {
+    const int h = p / half, j = p % half;
+    const float *src = k + (static_cast<size_t>(i) * kvHeads + h) * D;
+    float r0 = src[j], r1 = src[j + half];
+    if (invFreq != nullptr)
+      rotate(src[j], src[j + half], position, invFreq[j], r0, r1);
+    kCache[row + h * D + j] = fromFloat<KV>(r0);
+    kCache[row + h * D + j + half] = fromFloat<KV>(r1);
+  }
+  for (int p = threadIdx.x; p < kvHeads * D; p += blockDim.x)
+    vCache[row + p] = fromFloat<KV>(v[static_cast<size_t>(i) * kvHeads * D + p]);
+}
+
+/// RoPE in place on x[n, heads·D], token i at positions[i] (llama.rope on its own).
+template <int D>
+__global__ void ropeKernel(float *__restrict__ x, const int32_t *__restrict__ positions,
+                           const float *__restrict__ invFreq, int heads) {
+  const int i = blockIdx.x;
+  constexpr int half = D / 2;
+  for (int p = threadIdx.x; p < heads * half; p += blockDim.x) {
+    const int h = p / half, j = p % half;
+    float *row = x + (static_cast<size_t>(i) * heads + h) * D;
+    rotate(row[j], row[j + half], positions[i], invFreq[j], row[j], row[j + half]);
+  }
+}
+
+/// Keys a decode attention block covers (one per thread): small, so that a short context
+/// still spreads over many blocks.
+constexpr int kDecodeChunk = 32;
+/// Keys per step of prefill attention (one per thread), which walks all of a query's keys.
+constexpr int kPrefillChunk = 128;
+
+/// Shared state of one block of chunked attention: the G queries of a GQA group (scaled by
+/// 1/sqrt(D)), one chunk's scores then probabilities, and each head's running softmax.
+template <int D, int G, int C> struct AttentionScratch {
+  float q[G][D];
+  float p[G][C];
+  float max[G], sum[G], correction[G];
+};
+
+/// Outputs (head, dimension) each thread accumulates: G·D of them over C threads.
+template <int D, int G, int C> constexpr int kOutputsPerThread = (G * D + C - 1) / C;
+
+/// Folds keys [begin, begin + count) (count <= C) of KV head g into the block's running
+/// softmax for its G query heads (flash-attention style): thread t scores key begin + t against
+/// every query with 16-byte loads of its key row; each head's max and sum are updated and
+/// earlier sums rescaled; then acc[j], output t + j·C = (head, dimension), gets the
+/// probability-weighted values. Every thread of the block must call it.
+template <typename KV, int D, int G, int C>
+__device__ __forceinline__ void attendChunk(AttentionScratch<D, G, C> &sh,
+                                            const KV *__restrict__ kCache,
+                                            const KV *__restrict__ vCache, int kvHeads, int g,
+                                            int begin, int count,
+                                            float (&acc)[kOutputsPerThread<D, G, C>]) {
+  const int t = threadIdx.x;
+  float score[G];
+#pragma unroll
+  for (int h = 0; h < G; ++h)
+    score[h] = 0.0f;
+  if (t < count) {
+    const KV *row = kCache + (static_cast<size_t>(begin + t) * kvHeads + g) * D;
+    if constexpr ((D * sizeof(KV)) % 16 == 0) {
+      constexpr int per = kPerVector<KV>;
+      uint4 loaded[D / per];
+#pragma unroll
+      for (int c = 0; c < D / per; ++c)
+        loaded[c] = reinterpret_cast<const uint4 *>(row)[c];
+#pragma unroll
+      for (int c = 0; c < D / per; ++c) {
+        float kv[per];
+        widen(loaded[c], kv, KV());
+#pragma unroll
+        for (int h = 0; h < G; ++h)
+#pragma unroll
+          for (int e = 0; e < per; ++e)
+            score[h] = fmaf(sh.q[h][c * per + e], kv[e], score[h]);
+      }
+    } else {
+#pragma unroll
+      for (int e = 0; e < D; ++e) {
+        const float kv = toFloat(row[e]);
+#pragma unroll
+        for (int h = 0; h < G; ++h)
+          score[h] = fmaf(sh.q[h][e], kv, score[h]);
+      }
+    }
+  }
+#pragma unroll
+  for (int h = 0; h < G; ++h)
+    sh.p[h][t] = t < count ? score[h] : -INFINITY;
+  __syncthreads();
+  const int warp = t / kWarp, lane = t % kWarp;
+  for (int h = warp; h < G; h += C / kWarp) {
+    float m = sh.max[h];
+    for (int i = lane; i < C; i += kWarp)
+      m = fmaxf(m, sh.p[h][i]);
+    m = warpMax(m);
+    float sum = 0.0f;
+    for (int i = lane; i < C; i += kWarp) {
+      const float p = i < count ? expf(sh.p[h][i] - m) : 0.0f;
+      sh.p[h][i] = p;
+      sum += p;
+    }
+    sum = warpSum(sum);
+    if (lane == 0) {
+      const float correction = expf(sh.max[h] - m); // 0 while the running max is -inf
+      sh.sum[h] = sh.sum[h] * correction + sum;
+      sh.correction[h] = correction;
+      sh.max[h] = m;
+    }
+  }
+  __syncthreads();
+  // Values: thread t reads the 16-byte piece t % P of key rows t / P, t / P + C / P, ...
+  // (P pieces per row), so each load is a full vector, and the C / P partial sums of every
+  // (head, dimension) are added up through shared memory.
+  constexpr int per = kPerVector<KV>;
+  constexpr bool vectorized = (D * sizeof(KV)) % 16 == 0 && C % (D / per) == 0;
+  if constexpr (vectorized) {
+    constexpr int pieces = D / per, lanes = C / pieces;
+    const int piece = t % pieces, keyLane = t / pieces;
+    float part[G][per];
+#pragma unroll
+    for (int h = 0; h < G; ++h)
+#pragma unroll
+      for (int e = 0; e < per; ++e)
+        part[h][e] = 0.0f;
+    const size_t stride = static_cast<size_t>(kvHeads) * D;
+    const KV *base = vCache + (static_cast<size_t>(begin) * kvHeads + g) * D + piece * per;
+#pragma unroll 4
+    for (int i = keyLane; i < count; i += lanes) {
+      float value[per];
+      widen(*reinterpret_cast<const uint4 *>(base + i * stride), value, KV());
+#pragma unroll
+      for (int h = 0; h < G; ++h) {
+        const float p = sh.p[h][i];
+#pragma unroll
+        for (int e = 0; e < per; ++e)
+          part[h][e] = fmaf(p, value[e], part[h][e]);
+      }
+    }
+    // Reduce over key lanes: lane 0's slot holds the sum once every lane has added in.
+    __shared__ float partial[lanes][G][D];
+#pragma unroll
+    for (int h = 0; h < G; ++h)
+#pragma unroll
+      for (int e = 0; e < per; ++e)
+        partial[keyLane][h][piece * per + e] = part[h][e];
+    __syncthreads();
+#pragma unroll
+    for (int j = 0; j < kOutputsPerThread<D, G, C>; ++j) {
+      const int o = t + j * C;
+      if (o < G * D) {
+        const int h = o / D, dim = o % D;
+        float sum = 0.0f;
+#pragma unroll
+        for (int l = 0; l < lanes; ++l)
+          sum += partial[l][h][dim];
+        acc[j] = acc[j] * sh.correction[h] + sum;
+      }
+    }
+  } else {
+#pragma unroll
+    for (int j = 0; j < kOutputsPerThread<D, G, C>; ++j) {
+      const int o = t + j * C;
+      if (o < G * D) {
+        const int h = o / D, dim = o % D;
+        const KV *column = vCache + (static_cast<size_t>(begin) * kvHeads + g) * D + dim;
+        float a = acc[j] * sh.correction[h];
+#pragma unroll 8
+        for (int i = 0; i < count; ++i)
+          a = fmaf(sh.p[h][i], toFloat(column[static_cast<size_t>(i) * kvHeads * D]), a);
+        acc[j] = a;
+      }
+    }
+  }
+  __syncthreads(); // the next chunk overwrites p
+}
+
+template <int D, int G, int C>
+__device__ __forceinline__ void resetAttention(AttentionScratch<D, G, C> &sh,
+                                               float (&acc)[kOutputsPerThread<D, G, C>]) {
+  if (threadIdx.x < G) {
+    sh.max[threadIdx.x] = -INFINITY;
+    sh.sum[threadIdx.x] = 0.0f;
+  }
+#pragma unroll
+  for (int j = 0; j < kOutputsPerThread<D, G, C>; ++j)
+    acc[j] = 0.0f;
+}
+
+/// Decode attention for one token at p = positions[0], all G query heads of KV head g in one
+/// block (each key and value row read once for the group). Block (g, s) covers keys
+/// [s·C, min(p + 1, (s+1)·C)); blocks past p exit, so a grid sized for the whole context serves
+/// every position from one CUDA graph. RoPE is folded in: the queries are rotated here from q,
+/// and the block that covers p rotates the new key and stores it with the new value into the
+/// caches first. A single split writes out[] itself; several write (max, sum, acc[D])
+/// partials that attentionCombineKernel merges.
+template <typename KV, int D, int G>
+__global__ void __launch_bounds__(kDecodeChunk)
+    attentionDecodeKernel(const float *__restrict__ q, const float *__restrict__ k,
+                          const float *__restrict__ v, const int32_t *__restrict__ positions,
+                          const float *__restrict__ invFreq, KV *__restrict__ kCache,
+                          KV *__restrict__ vCache, float *__restrict__ partial,
+                          float *__restrict__ out, int kvHeads, int splits) {
+  constexpr int C = kDecodeChunk, half = D / 2;
+  __shared__ AttentionScratch<D, G, C> sh;
+  const int g = blockIdx.x, s = blockIdx.y, t = threadIdx.x;
+  const int position = positions[0], len = position + 1;
+  const int begin = s * C;
+  if (begin >= len)
+    return;
+  const float scale = rsqrtf(static_cast<float>(D));
+  for (int p = t; p < G * half; p += C) {
+    const int h = p / half, j = p % half;
+    const float *src = q + static_cast<size_t>(g * G + h) * D;
+    float r0 = src[j], r1 = src[j + half];
+    if (invFreq != nullptr)
+      rotate(src[j], src[j + half], position, invFreq[j], r0, r1);
+    sh.q[h][j] = r0 * scale;
+    sh.q[h][j + half] = r1 * scale;
+  }
+  if (position < begin + C) {
+    const size_t row = (static_cast<size_t>(position) * kvHeads + g) * D;
+    for (int j = t; j < half; j += C) {
+      const float *src = k + static_cast<size_t>(g) * D;
+      float r0 = src[j], r1 = src[j + half];
+      if (invFreq != nullptr)
+        rotate(src[j], src[j + half], position, invFreq[j], r0, r1);
+      kCache[row + j] = fromFloat<KV>(r0);
+      kCache[row + j + half] = fromFloat<KV>(r1);
+    }
+    for (int j = t; j < D; j += C)
+      vCache[row + j] = fromFloat<KV>(v[static_cast<size_t>(g) * D + j]);
+  }
+  float acc[kOutputsPerThread<D, G, C>];
+  resetAttention(sh, acc);
+  __syncthreads(); // the queries, the running state, and the new row for the thread scoring it
+  attendChunk<KV, D, G, C>(sh, kCache, vCache, kvHeads, g, begin, min(C, len - begin), acc);
+  const bool single = len <= C;
+#pragma unroll
+  for (int j = 0; j < kOutputsPerThread<D, G, C>; ++j) {
+    const int o = t + j * C;
+    if (o >= G * D)
+      break;
+    const int h = o / D, dim = o % D, head = g * G + h;
+    if (single) {
+      out[static_cast<size_t>(head) * D + dim] = acc[j] / sh.sum[h];
+    } else {
+      float *dst = partial + (static_cast<size_t>(head) * splits + s) * (D + 2);
+      dst[2 + dim] = acc[j];
+      if (dim == 0) {
+        dst[0] = sh.max[h];
+        dst[1] = sh.sum[h];
+      }
+    }
+  }
+}
+
+/// Prefill attention: block (g, i) attends token i's G query heads of KV head g (already
+/// rotated, in qr) over keys [0, positions[i]] (causal; the prompt's keys are cached), walking
+/// them in chunks of kPrefillChunk.
+template <typename KV, int D, int G>
+__global__ void __launch_bounds__(kPrefillChunk)
+    attentionPrefillKernel(const float *__restrict__ qr, const KV *__restrict__ kCache,
+                           const KV *__restrict__ vCache, const int32_t *__restrict__ positions,
+                           float *__restrict__ out, int kvHeads) {
+  constexpr int C = kPrefillChunk;
+  __shared__ AttentionScratch<D, G, C> sh;
+  const int g = blockIdx.x, i = blockIdx.y, t = threadIdx.x;
+  const int heads = kvHeads * G, len = positions[i] + 1;
+  const float scale = rsqrtf(static_cast<float>(D));
+  for (int p = t; p < G * D; p += C)
+    sh.q[p / D][p % D] = qr[(static_cast<size_t>(i) * heads + g * G) * D + p] * scale;
+  float acc[kOutputsPerThread<D, G, C>];
+  resetAttention(sh, acc);
+  __syncthreads();
+  for (int begin = 0; begin < len; begin += C)
+    attendChunk<KV, D, G, C>(sh, kCache, vCache, kvHeads, g, begin, min(C, len - begin), acc);
+#pragma unroll
+  for (int j = 0; j < kOutputsPerThread<D, G, C>; ++j) {
+    const int o = t + j * C;
+    if (o < G * D)
+      out[(static_cast<size_t>(i) * heads + g * G) * D + o] = acc[j] / sh.sum[o / D];
+  }
+}
+
+/// out[h, :] from the partials of the splits (of `chunk` keys) that len = positions[0] + 1
+/// covers.
+template <int D>
+__global__ void attentionCombineKernel(const float *__restrict__ partial,
+                                       const int32_t *__restrict__ positions,
+                                       float *__restrict__ out, int splits, int chunk) {
+  const int h = blockIdx.x;
+  const int used = (positions[0] + 1 + chunk - 1) / chunk;
+  if (used == 1)
+    return; // the split kernel wrote out[] itself
+  const float *p = partial + static_cast<size_t>(h) * splits * (D + 2);
+  float m = -INFINITY;
+  for (int s = 0; s < used; ++s)
+    m = fmaxf(m, p[s * (D + 2)]);
+  float total = 0.0f;
+  for (int s = 0; s < used; ++s)
+    total += p[s * (D + 2) + 1] * expf(p[s * (D + 2)] - m);
+  for (int d = threadIdx.x; d < D; d += blockDim.x) {
+    float value = 0.0f;
+    for (int s = 0; s < used; ++s)
+      value += p[s * (D + 2) + 2 + d] * expf(p[s * (D + 2)] - m);
+    out[static_cast<size_t>(h) * D + d] = value / total;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Synthetic weights (--synthetic-weights SEED): a counter-based hash, so that any element can
+// be generated independently, here on the GPU and in numpy for the reference checkpoint
+// (scripts/cuda/synthetic.py documents the same formula).
+//===----------------------------------------------------------------------===//
+
+__host__ __device__ __forceinline__ uint64_t splitmix64(uint64_t x) {
+  uint64_t z = x + 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/// Element i of tensor `index`: uniform u in [-1, 1) from 24 bits of the hash; a norm weight
+/// (rank 1) is 1 + u/4, a matrix [rows, cols] u·sqrt(3/cols) (unit variance of each output).
+template <typename T>
+__global__ void syntheticKernel(T *__restrict__ out, int64_t count, uint64_t base, int rank,
+                                float scale) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < count;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const uint64_t h = splitmix64(base + static_cast<uint64_t>(i));
+    const float u = __fsub_rn(__fmul_rn(static_cast<float>(h >> 40), 0x1p-23f), 1.0f);
+    const float v = rank == 1 ? __fadd_rn(1.0f, __fmul_rn(0.25f, u)) : __fmul_rn(u, scale);
+    out[i] = fromFloat<T>(v);
+  }
+}
+
+} // namespace inferno::cuda
+
+#endif // INFERNO_RUNTIME_CUDA_KERNELS_CUH

@@ -1,0 +1,626 @@
+//===- Runtime.cuh - device memory, weight upload and launches for CUDA models -*- CUDA -*-===//
+//
+// The host half of a CUDA artifact, compiled into it with the generated model code
+// (header-only, like Kernels.cuh, so the compiler needs nothing prebuilt with nvcc). The
+// generated file describes the model (ModelLayout, TensorPlace[]) and defines its forward pass
+// as calls to the launch helpers below; this file owns the device memory, uploads the
+// weights once through pinned staging buffers (or generates synthetic ones on the GPU), and
+// replays the decode step as one CUDA graph.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef INFERNO_RUNTIME_CUDA_RUNTIME_CUH
+#define INFERNO_RUNTIME_CUDA_RUNTIME_CUH
+
+#include "runtime/cuda/Kernels.cuh"
+#include "runtime/include/inferno/abi.h"
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace inferno::cuda {
+
+/// A CUDA failure in the middle of generation cannot be returned through the forward ABI:
+/// one line and a non-zero exit, as every other runtime error.
+[[noreturn]] inline void die(const char *format, ...) {
+  std::fprintf(stderr, "error: CUDA: ");
+  va_list args;
+  va_start(args, format);
+  std::vfprintf(stderr, format, args);
+  va_end(args);
+  std::fprintf(stderr, "\n");
+  std::exit(1);
+}
+
+inline void check(cudaError_t status, const char *call) {
+  if (status != cudaSuccess)
+    die("%s: %s", call, cudaGetErrorString(status));
+}
+inline void check(cublasStatus_t status, const char *call) {
+  if (status != CUBLAS_STATUS_SUCCESS)
+    die("%s: %s", call, cublasGetStatusString(status));
+}
+#define INFERNO_CUDA_CHECK(call) ::inferno::cuda::check((call), #call)
+/// After every launch: a bad configuration shows here, not at the next synchronization.
+#define INFERNO_CUDA_LAUNCHED() ::inferno::cuda::check(cudaGetLastError(), "kernel launch")
+
+enum class Storage : int { F32, BF16, F16 };
+
+/// Where one weight tensor lives: in a mapped weights file, and in the device arena.
+struct TensorPlace {
+  int file;
+  uint64_t fileOffset;
+  uint64_t bytes;
+  uint64_t deviceOffset;
+  Storage storage;
+  int rank;
+  int64_t cols; // last dimension
+  int64_t count;
+};
+
+/// Sizes the generated code computed for its model.
+struct ModelLayout {
+  uint64_t weightBytes;  // device weight arena
+  uint64_t kvBytes;      // keys of every layer, then values
+  int64_t activationFloats;
+  int64_t qrotFloats;    // rotated queries, max_batch × heads × head_dim
+  int64_t partialFloats; // split-K attention partials
+  int64_t gemmInBytes;   // a prefill GEMM's input in the weights' dtype
+  int64_t tempFloats;    // prefill gate and up projections before SwiGLU
+  int64_t maxBatch;
+  int64_t vocab;
+  int numInvFreq;
+  const float *const *invFreq; // host tables, uploaded at open
+  const int *invFreqSizes;
+};
+
+/// INFERNO_CUDA_PROFILE=1: every stage of the forward pass is timed with CUDA events (run
+/// eagerly, without the decode graph) and a table of where the time went is printed to stderr
+/// at exit, decode and prefill apart, next to the host time between decode steps. For finding
+/// which kernel holds a figure back; the events cost a little, so benchmarks run without it.
+struct StageProfile {
+  struct Total {
+    int64_t calls = 0;
+    double ms = 0;
+  };
+  bool enabled = false;
+  std::vector<std::pair<std::string, cudaEvent_t>> marks;
+  std::vector<std::pair<std::string, Total>> totals; // in first-seen order
+  int64_t decodeSteps = 0;
+  double decodeWallMs = 0, previousEnd = 0;
+  // INFERNO_CUDA_PROFILE=2: the decode graph as generation replays it, split into host and
+  // device parts (ms summed over steps): before the launch, the graph on the GPU, waiting
+  // for it and the logits, copying them out, and everything between two forward calls.
+  bool graphTiming = false;
+  cudaEvent_t graphStart = nullptr, graphEnd = nullptr;
+  double launchMs = 0, gpuMs = 0, waitMs = 0, copyMs = 0, outsideMs = 0;
+  int64_t graphSteps = 0;
+
+  void add(const std::string &label, double ms) {
+    for (auto &[name, total] : totals)
+      if (name == label) {
+        ++total.calls;
+        total.ms += ms;
+        return;
+      }
+    totals.push_back({label, {1, ms}});
+  }
+};
+
+struct Device {
+  cudaStream_t stream = nullptr;
+  cublasHandle_t blas = nullptr;
+  uint8_t *weights = nullptr;
+  uint8_t *kv = nullptr;
+  float *activations = nullptr, *qrot = nullptr, *partial = nullptr, *temp = nullptr;
+  void *gemmIn = nullptr;
+  float *logits = nullptr;
+  int32_t *tokens = nullptr, *positions = nullptr;
+  int32_t *hostTokens = nullptr, *hostPositions = nullptr;
+  float *hostLogits = nullptr;
+  std::vector<float *> invFreq;
+  cudaGraphExec_t decodeGraph = nullptr;
+  bool decodeWarm = false;
+  std::string name;
+  StageProfile profile;
+  bool prefilling = false;
+
+};
+
+inline void reportProfile();
+
+/// Marks the start of a stage (profiling only).
+inline void stage(Device &d, const char *format, ...) {
+  if (!d.profile.enabled)
+    return;
+  char label[160];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(label, sizeof label, format, args);
+  va_end(args);
+  cudaEvent_t event;
+  INFERNO_CUDA_CHECK(cudaEventCreate(&event));
+  INFERNO_CUDA_CHECK(cudaEventRecord(event, d.stream));
+  d.profile.marks.push_back({std::string(d.prefilling ? "prefill " : "decode  ") + label, event});
+}
+
+inline Device &device() {
+  static Device d;
+  return d;
+}
+
+template <typename T> cudaDataType dataType();
+template <> inline cudaDataType dataType<float>() { return CUDA_R_32F; }
+template <> inline cudaDataType dataType<bf16>() { return CUDA_R_16BF; }
+template <> inline cudaDataType dataType<f16>() { return CUDA_R_16F; }
+
+/// y[m, n] = x[m, k] · W[n, k]ᵀ + beta · y in float32, x and W in T (row-major both, so in
+/// cuBLAS's column-major terms yᵀ = W · xᵀ with W transposed).
+template <typename T>
+void gemm(Device &d, int m, int n, int k, const T *w, const T *x, float *y, float beta) {
+  const float alpha = 1.0f;
+  INFERNO_CUDA_CHECK(cublasGemmEx(d.blas, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &alpha, w,
+                                  dataType<T>(), k, x, dataType<T>(), k, &beta, y, CUDA_R_32F, n,
+                                  CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+}
+
+inline int gridFor(int64_t count, int threads) {
+  return static_cast<int>(std::min<int64_t>((count + threads - 1) / threads, 65535));
+}
+
+/// One projection op of the model over n tokens: up to three weights [rows_s, K] of one
+/// input x [n, K], optionally RMS-normalized (norm not null), with epilogue E. One token runs
+/// the fused matrix-vector kernel; more run the norm (or a conversion) into the GEMM's input
+/// dtype, one cuBLAS GEMM per weight, then the epilogue (the residual add is the GEMM's
+/// beta = 1: with E = Residual, y[0] must be the residual buffer itself).
+template <typename W, typename N, int K, Epilogue E>
+void linear(Device &d, int n, const float *x, const N *norm, float eps, Segments s,
+            int segments) {
+  static const char *const epilogues[] = {"", " +residual", " +swiglu"};
+  if (n == 1) {
+    int rows = E == Epilogue::SwiGLU ? s.rows[0] : 0;
+    if (E != Epilogue::SwiGLU)
+      for (int i = 0; i < segments; ++i)
+        rows += s.rows[i];
+    stage(d, "matvec %s k=%d rows=%d%s%s", sizeof(W) == 4 ? "f32" : "16-bit", K,
+          E == Epilogue::SwiGLU ? 2 * rows : rows, norm ? " +norm" : "",
+          epilogues[static_cast<int>(E)]);
+    auto kernel = matvecKernel<W, N, K, E>;
+    constexpr int shared = K * sizeof(float);
+    static bool configured = false; // one per instantiation
+    if (!configured) {
+      if (shared > 48 * 1024)
+        INFERNO_CUDA_CHECK(cudaFuncSetAttribute(
+            kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared));
+      configured = true;
+    }
+    constexpr int rowsPerBlock = kMatvecThreads / kWarp;
+    kernel<<<(rows + rowsPerBlock - 1) / rowsPerBlock, kMatvecThreads, shared, d.stream>>>(
+        x, norm, eps, s, s.y[0], rows);
+    INFERNO_CUDA_LAUNCHED();
+    return;
+  }
+  W *in = static_cast<W *>(d.gemmIn);
+  stage(d, "%s k=%d", norm ? "rms_norm to gemm input" : "convert to gemm input", K);
+  normalizeRowsKernel<N, W, K><<<n, 256, 0, d.stream>>>(x, norm, eps, in);
+  INFERNO_CUDA_LAUNCHED();
+  if constexpr (E == Epilogue::SwiGLU) {
+    const int64_t count = static_cast<int64_t>(n) * s.rows[0];
+    float *gate = d.temp, *up = d.temp + count;
+    stage(d, "gemm k=%d rows=%d (gate, up)", K, 2 * s.rows[0]);
+    gemm<W>(d, n, s.rows[0], K, static_cast<const W *>(s.w[0]), in, gate, 0.0f);
+    gemm<W>(d, n, s.rows[1], K, static_cast<const W *>(s.w[1]), in, up, 0.0f);
+    stage(d, "swiglu");
+    swigluKernel<float><<<gridFor(count, 256), 256, 0, d.stream>>>(gate, up, s.y[0], count);
+    INFERNO_CUDA_LAUNCHED();
+  } else {
+    stage(d, "gemm k=%d rows=%d%s", K, s.rows[0] + (segments > 1 ? s.rows[1] : 0) +
+          (segments > 2 ? s.rows[2] : 0), epilogues[static_cast<int>(E)]);
+    for (int i = 0; i < segments; ++i)
+      gemm<W>(d, n, s.rows[i], K, static_cast<const W *>(s.w[i]), in, s.y[i],
+              E == Epilogue::Residual ? 1.0f : 0.0f);
+  }
+}
+
+template <typename W>
+void embedding(Device &d, int n, const W *table, float *y, int hidden) {
+  stage(d, "embedding");
+  embeddingKernel<W><<<n, 256, 0, d.stream>>>(d.tokens, table, y, hidden);
+  INFERNO_CUDA_LAUNCHED();
+}
+
+inline void add(Device &d, int64_t count, const float *a, const float *b, float *y) {
+  stage(d, "add");
+  addKernel<<<gridFor(count, 256), 256, 0, d.stream>>>(a, b, y, count);
+  INFERNO_CUDA_LAUNCHED();
+}
+
+inline void swiglu(Device &d, int64_t count, const float *gate, const float *up, float *y) {
+  stage(d, "swiglu");
+  swigluKernel<float><<<gridFor(count, 256), 256, 0, d.stream>>>(gate, up, y, count);
+  INFERNO_CUDA_LAUNCHED();
+}
+
+/// RMSNorm on its own (when nothing could take it as a prologue), float32 to float32.
+template <typename N, int K>
+void rmsNorm(Device &d, int n, const float *x, const N *norm, float eps, float *y) {
+  stage(d, "rms_norm");
+  normalizeRowsKernel<N, float, K><<<n, 256, 0, d.stream>>>(x, norm, eps, y);
+  INFERNO_CUDA_LAUNCHED();
+}
+
+template <int D>
+void rope(Device &d, int n, float *x, const float *invFreq, int heads) {
+  stage(d, "rope");
+  ropeKernel<D><<<n, 128, 0, d.stream>>>(x, d.positions, invFreq, heads);
+  INFERNO_CUDA_LAUNCHED();
+}
+
+/// Causal attention of one layer over its KV cache, RoPE (invFreq not null) applied to the
+/// queries and to each key as it enters the cache. kCache/vCache: this layer's
+/// [context, kvHeads, D] blocks; G query heads share a KV head; `splits` covers the context in
+/// chunks of kDecodeChunk keys (a decode grid sized for the whole context serves every
+/// position, so one CUDA graph replays at any of them).
+template <typename KV, int D, int G>
+void attention(Device &d, int n, const float *q, const float *k, const float *v,
+               const float *invFreq, KV *kCache, KV *vCache, float *out, int kvHeads,
+               int splits) {
+  const int heads = kvHeads * G;
+  if (n == 1) {
+    stage(d, "attention decode (rope, kv store)");
+    attentionDecodeKernel<KV, D, G><<<dim3(kvHeads, splits), kDecodeChunk, 0, d.stream>>>(
+        q, k, v, d.positions, invFreq, kCache, vCache, d.partial, out, kvHeads, splits);
+    INFERNO_CUDA_LAUNCHED();
+    stage(d, "attention combine");
+    attentionCombineKernel<D><<<heads, D, 0, d.stream>>>(d.partial, d.positions, out, splits,
+                                                        kDecodeChunk);
+    INFERNO_CUDA_LAUNCHED();
+    return;
+  }
+  stage(d, "rope + kv store");
+  ropeStoreKernel<KV, D><<<n, 128, 0, d.stream>>>(q, k, v, d.positions, invFreq, d.qrot, kCache,
+                                                  vCache, heads, kvHeads);
+  INFERNO_CUDA_LAUNCHED();
+  stage(d, "attention prefill");
+  attentionPrefillKernel<KV, D, G><<<dim3(kvHeads, n), kPrefillChunk, 0, d.stream>>>(
+      d.qrot, kCache, vCache, d.positions, out, kvHeads);
+  INFERNO_CUDA_LAUNCHED();
+}
+
+//===----------------------------------------------------------------------===//
+// Opening: device checks, allocation, weights.
+//===----------------------------------------------------------------------===//
+
+inline int fail(char *error, int64_t size, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(error, static_cast<size_t>(size), format, args);
+  va_end(args);
+  return 1;
+}
+
+inline double mebibytes(uint64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
+
+template <typename T>
+void synthesize(Device &d, const TensorPlace &t, int index, uint64_t seed) {
+  const uint64_t base = splitmix64((seed << 20) ^ static_cast<uint64_t>(index));
+  const float scale = static_cast<float>(std::sqrt(3.0 / static_cast<double>(t.cols)));
+  syntheticKernel<T><<<gridFor(t.count, 256), 256, 0, d.stream>>>(
+      reinterpret_cast<T *>(d.weights + t.deviceOffset), t.count, base, t.rank, scale);
+  INFERNO_CUDA_LAUNCHED();
+}
+
+/// Copies every tensor from the mapped files to the device arena through two pinned buffers:
+/// while one is being copied to the GPU the CPU fills the other (reading the mapping faults
+/// the file in), so the upload runs at the slower of disk/page cache and PCIe.
+inline void upload(Device &d, const TensorPlace *tensors, int count,
+                   const uint8_t *const *files) {
+  constexpr size_t kStaging = size_t(64) << 20;
+  uint8_t *staging[2];
+  cudaEvent_t done[2];
+  for (int i = 0; i < 2; ++i) {
+    INFERNO_CUDA_CHECK(cudaMallocHost(&staging[i], kStaging));
+    INFERNO_CUDA_CHECK(cudaEventCreateWithFlags(&done[i], cudaEventDisableTiming));
+    INFERNO_CUDA_CHECK(cudaEventRecord(done[i], d.stream));
+  }
+  int next = 0;
+  for (int i = 0; i < count; ++i) {
+    const TensorPlace &t = tensors[i];
+    for (uint64_t offset = 0; offset < t.bytes; offset += kStaging) {
+      const size_t chunk = static_cast<size_t>(std::min<uint64_t>(kStaging, t.bytes - offset));
+      INFERNO_CUDA_CHECK(cudaEventSynchronize(done[next]));
+      std::memcpy(staging[next], files[t.file] + t.fileOffset + offset, chunk);
+      INFERNO_CUDA_CHECK(cudaMemcpyAsync(d.weights + t.deviceOffset + offset, staging[next], chunk,
+                                         cudaMemcpyHostToDevice, d.stream));
+      INFERNO_CUDA_CHECK(cudaEventRecord(done[next], d.stream));
+      next ^= 1;
+    }
+  }
+  INFERNO_CUDA_CHECK(cudaStreamSynchronize(d.stream));
+  for (int i = 0; i < 2; ++i) {
+    INFERNO_CUDA_CHECK(cudaEventDestroy(done[i]));
+    INFERNO_CUDA_CHECK(cudaFreeHost(staging[i]));
+  }
+}
+
+/// inferno_model_open for a generated model.
+inline int open(const ModelLayout &layout, const TensorPlace *tensors, int count,
+                const uint8_t *const *files, int synthetic, uint64_t seed, char *error,
+                int64_t errorSize) {
+  Device &d = device();
+  int devices = 0;
+  cudaError_t status = cudaGetDeviceCount(&devices);
+  if (status != cudaSuccess || devices == 0)
+    return fail(error, errorSize, "no CUDA device is usable (%s)",
+                status != cudaSuccess ? cudaGetErrorString(status) : "none found");
+  cudaDeviceProp props;
+  if (cudaGetDeviceProperties(&props, 0) != cudaSuccess)
+    return fail(error, errorSize, "cannot read the properties of CUDA device 0");
+  if (props.major < 9)
+    return fail(error, errorSize,
+                "this artifact was compiled for sm_90 (Hopper); device 0 (%s) is sm_%d%d",
+                props.name, props.major, props.minor);
+  char name[320];
+  std::snprintf(name, sizeof name, "cuda, %s (sm_%d%d)", props.name, props.major, props.minor);
+  d.name = name;
+
+  const uint64_t gemmIn = (static_cast<uint64_t>(layout.gemmInBytes) + 255) / 256 * 256;
+  const uint64_t floats = static_cast<uint64_t>(layout.activationFloats + layout.qrotFloats +
+                                                layout.partialFloats + layout.tempFloats +
+                                                layout.maxBatch * layout.vocab + 1024);
+  const uint64_t needed = layout.weightBytes + layout.kvBytes + gemmIn + floats * sizeof(float);
+  size_t freeBytes = 0, totalBytes = 0;
+  if (cudaMemGetInfo(&freeBytes, &totalBytes) != cudaSuccess)
+    return fail(error, errorSize, "cannot query the memory of %s", props.name);
+  if (needed > freeBytes)
+    return fail(error, errorSize,
+                "the model needs %.1f MiB of GPU memory (weights %.1f MiB, KV cache %.1f MiB, "
+                "activations %.1f MiB) but %s has %.1f MiB free; compile with a smaller "
+                "--context or --max-batch",
+                mebibytes(needed), mebibytes(layout.weightBytes), mebibytes(layout.kvBytes),
+                mebibytes(needed - layout.weightBytes - layout.kvBytes), props.name,
+                mebibytes(freeBytes));
+
+  INFERNO_CUDA_CHECK(cudaStreamCreateWithFlags(&d.stream, cudaStreamNonBlocking));
+  INFERNO_CUDA_CHECK(cublasCreate(&d.blas));
+  INFERNO_CUDA_CHECK(cublasSetStream(d.blas, d.stream));
+  INFERNO_CUDA_CHECK(cudaMalloc(&d.weights, std::max<uint64_t>(layout.weightBytes, 256)));
+  INFERNO_CUDA_CHECK(cudaMalloc(&d.kv, std::max<uint64_t>(layout.kvBytes, 256)));
+  // The cache is read only below each token's position, but zeroing it keeps a stale NaN
+  // pattern from ever meeting a zero softmax weight.
+  INFERNO_CUDA_CHECK(cudaMemsetAsync(d.kv, 0, layout.kvBytes, d.stream));
+  INFERNO_CUDA_CHECK(cudaMalloc(&d.gemmIn, std::max<uint64_t>(gemmIn, 256)));
+  float *arena = nullptr;
+  INFERNO_CUDA_CHECK(cudaMalloc(&arena, floats * sizeof(float)));
+  d.activations = arena;
+  d.qrot = d.activations + layout.activationFloats;
+  d.partial = d.qrot + layout.qrotFloats;
+  d.temp = d.partial + layout.partialFloats;
+  d.logits = d.temp + layout.tempFloats;
+  INFERNO_CUDA_CHECK(cudaMalloc(&d.tokens, layout.maxBatch * sizeof(int32_t)));
+  INFERNO_CUDA_CHECK(cudaMalloc(&d.positions, layout.maxBatch * sizeof(int32_t)));
+  INFERNO_CUDA_CHECK(cudaMallocHost(&d.hostTokens, layout.maxBatch * sizeof(int32_t)));
+  INFERNO_CUDA_CHECK(cudaMallocHost(&d.hostPositions, layout.maxBatch * sizeof(int32_t)));
+  INFERNO_CUDA_CHECK(
+      cudaMallocHost(&d.hostLogits, layout.maxBatch * layout.vocab * sizeof(float)));
+  for (int i = 0; i < layout.numInvFreq; ++i) {
+    float *table = nullptr;
+    const size_t bytes = layout.invFreqSizes[i] * sizeof(float);
+    INFERNO_CUDA_CHECK(cudaMalloc(&table, bytes));
+    INFERNO_CUDA_CHECK(
+        cudaMemcpyAsync(table, layout.invFreq[i], bytes, cudaMemcpyHostToDevice, d.stream));
+    d.invFreq.push_back(table);
+  }
+
+  if (synthetic) {
+    for (int i = 0; i < count; ++i) {
+      const TensorPlace &t = tensors[i];
+      switch (t.storage) {
+      case Storage::F32: synthesize<float>(d, t, i, seed); break;
+      case Storage::BF16: synthesize<bf16>(d, t, i, seed); break;
+      case Storage::F16: synthesize<f16>(d, t, i, seed); break;
+      }
+    }
+  } else {
+    upload(d, tensors, count, files);
+  }
+  INFERNO_CUDA_CHECK(cudaStreamSynchronize(d.stream));
+  if (const char *profile = std::getenv("INFERNO_CUDA_PROFILE"); profile && *profile) {
+    d.profile.enabled = *profile == '1';
+    d.profile.graphTiming = *profile == '2';
+    if (d.profile.graphTiming) {
+      INFERNO_CUDA_CHECK(cudaEventCreate(&d.profile.graphStart));
+      INFERNO_CUDA_CHECK(cudaEventCreate(&d.profile.graphEnd));
+    }
+    std::atexit(reportProfile);
+  }
+  return 0;
+}
+
+using ForwardFn = void (*)(Device &, int n, bool allLogits);
+
+inline double nowMs() {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/// The INFERNO_CUDA_PROFILE table, at exit.
+inline void reportProfile() {
+  StageProfile &p = device().profile;
+  double decodeMs = 0;
+  for (auto &[label, total] : p.totals)
+    if (label.rfind("decode", 0) == 0)
+      decodeMs += total.ms;
+  std::fprintf(stderr, "\nINFERNO_CUDA_PROFILE (CUDA events, eager launches)\n"
+                       "%-58s %8s %10s %10s %7s\n", "stage", "calls", "total ms", "avg us",
+               "decode%");
+  for (auto &[label, total] : p.totals)
+    std::fprintf(stderr, "%-58s %8lld %10.3f %10.2f %6.1f%%\n", label.c_str(),
+                 static_cast<long long>(total.calls), total.ms, 1000 * total.ms / total.calls,
+                 label.rfind("decode", 0) == 0 && decodeMs > 0 ? 100 * total.ms / decodeMs : 0.0);
+  if (p.graphSteps > 0) {
+    const double n = static_cast<double>(p.graphSteps);
+    std::fprintf(stderr,
+                 "decode graph in generation, %lld steps, ms/step: host before launch %.3f, "
+                 "GPU %.3f, host waiting (GPU + logits copy) %.3f, copy out %.3f, outside "
+                 "forward (sampling, printing) %.3f\n",
+                 static_cast<long long>(p.graphSteps), p.launchMs / n, p.gpuMs / n, p.waitMs / n,
+                 p.copyMs / n, p.outsideMs / (n > 1 ? n - 1 : 1));
+    return;
+  }
+  if (p.decodeSteps > 0)
+    std::fprintf(stderr, "decode: %lld steps, GPU %.3f ms/step, wall %.3f ms/step from one "
+                         "forward call to the next (the rest is the host: copies, sampling)\n",
+                 static_cast<long long>(p.decodeSteps), decodeMs / p.decodeSteps,
+                 p.decodeWallMs / p.decodeSteps);
+  // The decode graph as generation replays it (launch gaps closed), at the last position.
+  Device &d = device();
+  if (d.decodeGraph != nullptr) {
+    cudaEvent_t start, stop;
+    INFERNO_CUDA_CHECK(cudaEventCreate(&start));
+    INFERNO_CUDA_CHECK(cudaEventCreate(&stop));
+    constexpr int replays = 50;
+    INFERNO_CUDA_CHECK(cudaGraphLaunch(d.decodeGraph, d.stream));
+    INFERNO_CUDA_CHECK(cudaEventRecord(start, d.stream));
+    for (int i = 0; i < replays; ++i)
+      INFERNO_CUDA_CHECK(cudaGraphLaunch(d.decodeGraph, d.stream));
+    INFERNO_CUDA_CHECK(cudaEventRecord(stop, d.stream));
+    INFERNO_CUDA_CHECK(cudaEventSynchronize(stop));
+    float ms = 0;
+    INFERNO_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+    std::fprintf(stderr, "decode graph replayed back to back: %.3f ms/step\n", ms / replays);
+  }
+}
+
+/// Runs one forward pass eagerly with every stage timed.
+inline void profiledForward(Device &d, int n, bool allLogits, ForwardFn fn) {
+  StageProfile &p = d.profile;
+  const double start = nowMs();
+  if (n == 1 && p.previousEnd > 0) {
+    p.decodeWallMs += start - p.previousEnd;
+    ++p.decodeSteps;
+  }
+  d.prefilling = n > 1;
+  fn(d, n, allLogits);
+  stage(d, "(end)");
+  INFERNO_CUDA_CHECK(cudaStreamSynchronize(d.stream));
+  for (size_t i = 0; i + 1 < p.marks.size(); ++i) {
+    float ms = 0;
+    INFERNO_CUDA_CHECK(cudaEventElapsedTime(&ms, p.marks[i].second, p.marks[i + 1].second));
+    p.add(p.marks[i].first, ms);
+  }
+  for (auto &mark : p.marks)
+    INFERNO_CUDA_CHECK(cudaEventDestroy(mark.second));
+  p.marks.clear();
+  p.previousEnd = n == 1 ? start : 0;
+}
+
+/// After open: one prefill of max_batch tokens and one decode step, eagerly, then the decode
+/// graph captured. CUDA loads kernels lazily (cuBLAS picks and loads its GEMM kernels at their
+/// first use), which would otherwise land in the first prompt's time; the KV cache rows this
+/// writes are overwritten before anything reads them.
+inline void warmUp(const ModelLayout &layout, int64_t context, ForwardFn fn) {
+  Device &d = device();
+  const int n = static_cast<int>(std::min<int64_t>(layout.maxBatch, context));
+  for (int i = 0; i < n; ++i) {
+    d.hostTokens[i] = 0;
+    d.hostPositions[i] = i;
+  }
+  INFERNO_CUDA_CHECK(cudaMemcpyAsync(d.tokens, d.hostTokens, n * sizeof(int32_t),
+                                     cudaMemcpyHostToDevice, d.stream));
+  INFERNO_CUDA_CHECK(cudaMemcpyAsync(d.positions, d.hostPositions, n * sizeof(int32_t),
+                                     cudaMemcpyHostToDevice, d.stream));
+  const bool profiling = d.profile.enabled;
+  d.profile.enabled = false;
+  fn(d, n, false);
+  fn(d, 1, false);
+  d.decodeWarm = true;
+  cudaGraph_t graph;
+  INFERNO_CUDA_CHECK(cudaStreamBeginCapture(d.stream, cudaStreamCaptureModeThreadLocal));
+  fn(d, 1, false);
+  INFERNO_CUDA_CHECK(cudaStreamEndCapture(d.stream, &graph));
+  INFERNO_CUDA_CHECK(cudaGraphInstantiate(&d.decodeGraph, graph, 0));
+  INFERNO_CUDA_CHECK(cudaGraphDestroy(graph));
+  INFERNO_CUDA_CHECK(cudaStreamSynchronize(d.stream));
+  d.profile.enabled = profiling;
+}
+
+/// inferno_model_forward: tokens and positions in, logits out, everything else stays on the
+/// GPU. One token without all_logits is the decode step: run once eagerly (which sets the
+/// kernels' attributes), captured into a CUDA graph the second time, replayed after that.
+inline void forward(const ModelLayout &layout, const inferno_forward_args *args, ForwardFn fn) {
+  Device &d = device();
+  const int n = static_cast<int>(args->n_tokens);
+  std::memcpy(d.hostTokens, args->tokens, n * sizeof(int32_t));
+  std::memcpy(d.hostPositions, args->positions, n * sizeof(int32_t));
+  INFERNO_CUDA_CHECK(cudaMemcpyAsync(d.tokens, d.hostTokens, n * sizeof(int32_t),
+                                     cudaMemcpyHostToDevice, d.stream));
+  INFERNO_CUDA_CHECK(cudaMemcpyAsync(d.positions, d.hostPositions, n * sizeof(int32_t),
+                                     cudaMemcpyHostToDevice, d.stream));
+  const bool allLogits = args->all_logits != 0;
+  StageProfile &p = d.profile;
+  const bool timeGraph = p.graphTiming && n == 1 && !allLogits && d.decodeGraph != nullptr;
+  double t0 = 0;
+  if (timeGraph) {
+    t0 = nowMs();
+    if (p.previousEnd > 0)
+      p.outsideMs += t0 - p.previousEnd;
+    INFERNO_CUDA_CHECK(cudaEventRecord(p.graphStart, d.stream));
+    INFERNO_CUDA_CHECK(cudaGraphLaunch(d.decodeGraph, d.stream));
+    INFERNO_CUDA_CHECK(cudaEventRecord(p.graphEnd, d.stream));
+    const double t1 = nowMs();
+    const size_t bytes = static_cast<size_t>(layout.vocab) * sizeof(float);
+    INFERNO_CUDA_CHECK(
+        cudaMemcpyAsync(d.hostLogits, d.logits, bytes, cudaMemcpyDeviceToHost, d.stream));
+    INFERNO_CUDA_CHECK(cudaStreamSynchronize(d.stream));
+    const double t2 = nowMs();
+    std::memcpy(args->logits, d.hostLogits, bytes);
+    const double t3 = nowMs();
+    float gpu = 0;
+    INFERNO_CUDA_CHECK(cudaEventElapsedTime(&gpu, p.graphStart, p.graphEnd));
+    p.launchMs += t1 - t0;
+    p.gpuMs += gpu;
+    p.waitMs += t2 - t1;
+    p.copyMs += t3 - t2;
+    ++p.graphSteps;
+    p.previousEnd = t3;
+    return;
+  }
+  if (d.profile.enabled) {
+    profiledForward(d, n, allLogits, fn);
+  } else if (n == 1 && !allLogits && d.decodeWarm) {
+    if (d.decodeGraph == nullptr) {
+      cudaGraph_t graph;
+      INFERNO_CUDA_CHECK(cudaStreamBeginCapture(d.stream, cudaStreamCaptureModeThreadLocal));
+      fn(d, 1, false);
+      INFERNO_CUDA_CHECK(cudaStreamEndCapture(d.stream, &graph));
+      INFERNO_CUDA_CHECK(cudaGraphInstantiate(&d.decodeGraph, graph, 0));
+      INFERNO_CUDA_CHECK(cudaGraphDestroy(graph));
+    }
+    INFERNO_CUDA_CHECK(cudaGraphLaunch(d.decodeGraph, d.stream));
+  } else {
+    fn(d, n, allLogits);
+    d.decodeWarm |= n == 1 && !allLogits;
+  }
+  const size_t bytes = static_cast<size_t>(allLogits ? n : 1) * layout.vocab * sizeof(float);
+  INFERNO_CUDA_CHECK(
+      cudaMemcpyAsync(d.hostLogits, d.logits, bytes, cudaMemcpyDeviceToHost, d.stream));
+  INFERNO_CUDA_CHECK(cudaStreamSynchronize(d.stream));
+  std::memcpy(args->logits, d.hostLogits, bytes);
+}
+
+} // namespace inferno::cuda
+
+#endif // INFERNO_RUNTIME_CUDA_RUNTIME_CUH

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The CUDA backend's checks and benchmark, on the GPU machine, over what prepare.sh built:
+#
+#   scripts/cuda/check-on-gpu.sh WORK [--quick]
+#
+# 1. the card and the artifact's shared libraries (ldd: the driver and cuBLAS only)
+# 2. the CUDA and the CPU artifact of the same model on the same prompt (logits and ids)
+# 3. parity with Hugging Face transformers (hf_parity.py): the real tiny checkpoints (f32), the
+#    scaled-down 1B and 8B structures (bf16), and the full-size 1B on synthetic weights
+# 4. compute-sanitizer: memcheck and racecheck on a bf16 and an f32 model, initcheck on f32
+# 5. INFERNO_CUDA_PROFILE: where a decode step's time goes, kernel by kernel, and the decode
+#    graph split into GPU and host time
+# 6. bench-cuda.py: decode and pp512 of full-size 1B and 8B next to the measured ceilings
+# --quick skips 4-6. Exit status 1 if a parity check fails.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+W=${1:?usage: check-on-gpu.sh WORK [--quick]}
+QUICK=${2:-}
+status=0
+cd "$ROOT"
+nvidia-smi -L
+if ldd "$W/l1b-cuda/model" | grep -E "not found|libcudart|MLIR|LLVM|Halide|absl"; then
+  echo "FAIL: unexpected shared libraries"; status=1
+fi
+
+python3 - "$W" <<'PY' || status=1
+import numpy as np, os, subprocess, sys, tempfile
+W = sys.argv[1]
+tmp = tempfile.mkdtemp()
+ids = "1,5,9,13,17,21,25,29,33,37,41,45"
+out = {}
+for kind in ["cpu", "cuda"]:
+    p = subprocess.run([f"{W}/m1-{kind}/model", "--weights", f"{W}/m1-model", "--prompt-ids", ids,
+                        "-n", "24", "--temperature", "0", "--ignore-eos", "--ids",
+                        "--dump-logits", f"{tmp}/{kind}.npy", "--all-logits", f"{tmp}/{kind}-all.npy"],
+                       capture_output=True, text=True)
+    if p.returncode:
+        sys.exit(f"m1-{kind} failed: {p.stderr[-2000:]}")
+    out[kind] = (p.stdout.split(), np.load(f"{tmp}/{kind}.npy"), np.load(f"{tmp}/{kind}-all.npy"))
+(ic, lc, ac), (ig, lg, ag) = out["cpu"], out["cuda"]
+rel = lambda a, b: max(np.linalg.norm(a[i] - b[i]) / np.linalg.norm(a[i]) for i in range(min(len(a), len(b))))
+same = next((i for i in range(min(len(ic), len(ig))) if ic[i] != ig[i]), None)
+print(f"m1 CUDA vs CPU artifact (f32 kernels): decode rel-L2 {rel(lc, lg):.2e}, prefill {rel(ac, ag):.2e}, "
+      f"ids first differ at {same}")
+PY
+
+parity() { timeout 600 python3 scripts/cuda/hf_parity.py "$@" 2>&1 | grep -vE "Loading weights" || status=1; }
+for m in tg ai; do
+  [ -d "$W/$m-cuda" ] && parity --artifact "$W/$m-cuda" --model "$W/$m-model" --steps 90 --no-bf16
+done
+for m in m1 m2; do
+  parity --artifact "$W/$m-cuda" --model "$W/$m-model" --weights "$W/$m-model" --steps 64
+done
+parity --artifact "$W/l1b-cuda" --model "$W/l1b-model" --synthetic 7 --steps 64
+[ "$QUICK" = --quick ] && exit $status
+
+ids=$(python3 -c "import random; r=random.Random(2); print(','.join(str(r.randrange(1000, 100000)) for _ in range(32)))")
+for tool in memcheck racecheck; do
+  echo "compute-sanitizer $tool (bf16 m1):"
+  compute-sanitizer --tool $tool "$W/m1-cuda/model" --weights "$W/m1-model" --prompt-ids 1,2,3,4,5,6,7,8,9,10 -n 40 --temperature 0 --ignore-eos --ids 2>&1 | grep -E "SUMMARY"
+done
+if [ -d "$W/tg-cuda" ]; then
+  for tool in memcheck racecheck initcheck; do
+    echo "compute-sanitizer $tool (f32 tiny-gqa):"
+    compute-sanitizer --tool $tool "$W/tg-cuda/model" --prompt-ids 1,2,3,4,5,6,7,8,9,10 -n 40 --temperature 0 --ignore-eos --ids 2>&1 | grep -E "SUMMARY"
+  done
+fi
+
+for m in l1b l8b; do
+  echo "== $m: decode (32-token prompt, 128 tokens), every stage timed"
+  INFERNO_CUDA_PROFILE=1 "$W/$m-cuda/model" --synthetic-weights 1 --prompt-ids "$ids" -n 128 --temperature 0 --ignore-eos --ids > /dev/null
+  echo "== $m: the decode graph in generation"
+  INFERNO_CUDA_PROFILE=2 "$W/$m-cuda/model" --synthetic-weights 1 --prompt-ids "$ids" -n 128 --temperature 0 --ignore-eos --ids 2>&1 > /dev/null | grep "decode graph"
+done
+timeout 500 python3 scripts/bench-cuda.py --artifact 1b-bf16="$W/l1b-cuda" --artifact 8b-bf16="$W/l8b-cuda" --repeat 3
+exit $status
