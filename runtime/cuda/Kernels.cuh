@@ -26,7 +26,7 @@ using bf16 = __nv_bfloat16;
 using f16 = __half;
 
 constexpr int kWarp = 32;
-/// Threads of the matrix-vector kernel: 8 warps, one output row each at a time.
+/// Threads of the matrix-vector kernel by default: 8 warps, one output row each.
 constexpr int kMatvecThreads = 256;
 
 __device__ __forceinline__ float toFloat(float v) { return v; }
@@ -200,14 +200,14 @@ struct Segments {
 /// One warp per output row; each block stages x' in shared memory (K floats, dynamic), so
 /// the norm is recomputed per block instead of costing a launch, while the first loads of
 /// each warp's row are already in flight.
-template <typename W, typename N, int K, Epilogue E>
-__global__ void __launch_bounds__(kMatvecThreads)
+template <typename W, typename N, int K, Epilogue E, int Threads = kMatvecThreads>
+__global__ void __launch_bounds__(Threads)
     matvecKernel(const float *__restrict__ x, const N *__restrict__ norm, float eps,
                  Segments segments, const float *residual, int totalRows) {
   extern __shared__ float xs[];
-  __shared__ float reduce[kMatvecThreads / kWarp];
+  __shared__ float reduce[Threads / kWarp];
   const int lane = threadIdx.x % kWarp;
-  const int row = blockIdx.x * (kMatvecThreads / kWarp) + threadIdx.x / kWarp;
+  const int row = blockIdx.x * (Threads / kWarp) + threadIdx.x / kWarp;
   const bool active = row < totalRows;
   // Which weight and row within it (segments are consecutive ranges of rows).
   int s = 0, local = row;
@@ -226,7 +226,7 @@ __global__ void __launch_bounds__(kMatvecThreads)
     if constexpr (E == Epilogue::SwiGLU)
       second.issue(w1, lane);
   }
-  stageInput<N, K, kMatvecThreads>(x, norm, eps, xs, reduce);
+  stageInput<N, K, Threads>(x, norm, eps, xs, reduce);
   if (!active)
     return;
   if constexpr (E == Epilogue::SwiGLU) {
@@ -584,31 +584,184 @@ __global__ void __launch_bounds__(kDecodeChunk)
   }
 }
 
-/// Prefill attention: block (g, i) attends token i's G query heads of KV head g (already
-/// rotated, in qr) over keys [0, positions[i]] (causal; the prompt's keys are cached), walking
-/// them in chunks of kPrefillChunk.
+/// Query tokens one prefill attention block serves: each key and value chunk it loads is used
+/// by Q tokens' G heads, a Q-th of the cache reads of one block per token.
+constexpr int kPrefillQueries = 4;
+
+/// Prefill attention: block (g, j) attends the G query heads of KV head g for the tokens
+/// i = j·Q .. j·Q + Q - 1 (already rotated, in qr) over keys [0, positions[i]] (causal; the
+/// prompt's keys are cached), walking the keys in chunks of kPrefillChunk: thread t scores key
+/// t of the chunk against all G·Q queries with one load of its key row, then the softmaxes of
+/// the G·Q rows are updated online, then the values are summed one token at a time in
+/// 16-byte pieces (the chunk's values stay in L1 across the Q passes).
 template <typename KV, int D, int G>
 __global__ void __launch_bounds__(kPrefillChunk)
     attentionPrefillKernel(const float *__restrict__ qr, const KV *__restrict__ kCache,
                            const KV *__restrict__ vCache, const int32_t *__restrict__ positions,
-                           float *__restrict__ out, int kvHeads) {
-  constexpr int C = kPrefillChunk;
-  __shared__ AttentionScratch<D, G, C> sh;
-  const int g = blockIdx.x, i = blockIdx.y, t = threadIdx.x;
-  const int heads = kvHeads * G, len = positions[i] + 1;
+                           float *__restrict__ out, int kvHeads, int n) {
+  constexpr int C = kPrefillChunk, Q = kPrefillQueries, R = G * Q; // R query rows, r = q·G + h
+  constexpr int per = kPerVector<KV>;
+  constexpr bool vectorized = (D * sizeof(KV)) % 16 == 0 && C % (D / per) == 0;
+  constexpr int outputs = (G * D + C - 1) / C; // per thread and token
+  __shared__ float qs[R][D];
+  __shared__ float p[R][C];
+  __shared__ float maxes[R], sums[R], corrections[R];
+  __shared__ int lengths[Q];
+  const int g = blockIdx.x, first = blockIdx.y * Q, t = threadIdx.x;
+  const int heads = kvHeads * G;
   const float scale = rsqrtf(static_cast<float>(D));
-  for (int p = t; p < G * D; p += C)
-    sh.q[p / D][p % D] = qr[(static_cast<size_t>(i) * heads + g * G) * D + p] * scale;
-  float acc[kOutputsPerThread<D, G, C>];
-  resetAttention(sh, acc);
-  __syncthreads();
-  for (int begin = 0; begin < len; begin += C)
-    attendChunk<KV, D, G, C>(sh, kCache, vCache, kvHeads, g, begin, min(C, len - begin), acc);
+  for (int e = t; e < R * D; e += C) {
+    const int r = e / D, q = r / G, h = r % G, dim = e % D, i = first + q;
+    qs[r][dim] = i < n ? qr[(static_cast<size_t>(i) * heads + g * G + h) * D + dim] * scale : 0.0f;
+  }
+  if (t < Q)
+    lengths[t] = first + t < n ? positions[first + t] + 1 : 0;
+  if (t < R) {
+    maxes[t] = -INFINITY;
+    sums[t] = 0.0f;
+  }
+  float acc[Q][outputs];
 #pragma unroll
-  for (int j = 0; j < kOutputsPerThread<D, G, C>; ++j) {
-    const int o = t + j * C;
-    if (o < G * D)
-      out[(static_cast<size_t>(i) * heads + g * G) * D + o] = acc[j] / sh.sum[o / D];
+  for (int q = 0; q < Q; ++q)
+#pragma unroll
+    for (int j = 0; j < outputs; ++j)
+      acc[q][j] = 0.0f;
+  __syncthreads();
+  int longest = 0;
+#pragma unroll
+  for (int q = 0; q < Q; ++q)
+    longest = max(longest, lengths[q]);
+
+  for (int begin = 0; begin < longest; begin += C) {
+    const int count = min(C, longest - begin), key = begin + t;
+    float score[R];
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+      score[r] = 0.0f;
+    if (t < count) {
+      const KV *row = kCache + (static_cast<size_t>(key) * kvHeads + g) * D;
+      if constexpr ((D * sizeof(KV)) % 16 == 0) {
+#pragma unroll
+        for (int c = 0; c < D / per; ++c) {
+          float k[per];
+          widen(reinterpret_cast<const uint4 *>(row)[c], k, KV());
+#pragma unroll
+          for (int r = 0; r < R; ++r)
+#pragma unroll
+            for (int e = 0; e < per; ++e)
+              score[r] = fmaf(qs[r][c * per + e], k[e], score[r]);
+        }
+      } else {
+#pragma unroll
+        for (int e = 0; e < D; ++e) {
+          const float k = toFloat(row[e]);
+#pragma unroll
+          for (int r = 0; r < R; ++r)
+            score[r] = fmaf(qs[r][e], k, score[r]);
+        }
+      }
+    }
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+      p[r][t] = t < count && key < lengths[r / G] ? score[r] : -INFINITY;
+    __syncthreads();
+    const int warp = t / kWarp, lane = t % kWarp;
+    for (int r = warp; r < R; r += C / kWarp) {
+      float m = maxes[r];
+      for (int i = lane; i < C; i += kWarp)
+        m = fmaxf(m, p[r][i]);
+      m = warpMax(m);
+      float sum = 0.0f;
+      for (int i = lane; i < C; i += kWarp) {
+        // A row with no key yet (a padding token past n) keeps m = -inf: weight 0, not NaN.
+        const float e = m == -INFINITY ? 0.0f : expf(p[r][i] - m);
+        p[r][i] = e;
+        sum += e;
+      }
+      sum = warpSum(sum);
+      if (lane == 0) {
+        const float correction = m == -INFINITY ? 1.0f : expf(maxes[r] - m);
+        sums[r] = sums[r] * correction + sum;
+        corrections[r] = correction;
+        maxes[r] = m;
+      }
+    }
+    __syncthreads();
+#pragma unroll
+    for (int q = 0; q < Q; ++q) {
+      if constexpr (vectorized) {
+        constexpr int pieces = D / per, lanes = C / pieces;
+        __shared__ float partial[lanes][G][D];
+        const int piece = t % pieces, keyLane = t / pieces;
+        float part[G][per];
+#pragma unroll
+        for (int h = 0; h < G; ++h)
+#pragma unroll
+          for (int e = 0; e < per; ++e)
+            part[h][e] = 0.0f;
+        const size_t stride = static_cast<size_t>(kvHeads) * D;
+        const KV *base = vCache + (static_cast<size_t>(begin) * kvHeads + g) * D + piece * per;
+        const int valid = min(count, max(0, lengths[q] - begin));
+#pragma unroll 4
+        for (int i = keyLane; i < valid; i += lanes) {
+          float value[per];
+          widen(*reinterpret_cast<const uint4 *>(base + i * stride), value, KV());
+#pragma unroll
+          for (int h = 0; h < G; ++h) {
+            const float w = p[q * G + h][i];
+#pragma unroll
+            for (int e = 0; e < per; ++e)
+              part[h][e] = fmaf(w, value[e], part[h][e]);
+          }
+        }
+#pragma unroll
+        for (int h = 0; h < G; ++h)
+#pragma unroll
+          for (int e = 0; e < per; ++e)
+            partial[keyLane][h][piece * per + e] = part[h][e];
+        __syncthreads();
+#pragma unroll
+        for (int j = 0; j < outputs; ++j) {
+          const int o = t + j * C;
+          if (o < G * D) {
+            const int h = o / D, dim = o % D;
+            float sum = 0.0f;
+#pragma unroll
+            for (int l = 0; l < lanes; ++l)
+              sum += partial[l][h][dim];
+            acc[q][j] = acc[q][j] * corrections[q * G + h] + sum;
+          }
+        }
+        __syncthreads(); // partial is reused by the next token
+      } else {
+        const int valid = min(count, max(0, lengths[q] - begin));
+#pragma unroll
+        for (int j = 0; j < outputs; ++j) {
+          const int o = t + j * C;
+          if (o < G * D) {
+            const int h = o / D, dim = o % D;
+            const KV *column = vCache + (static_cast<size_t>(begin) * kvHeads + g) * D + dim;
+            float a = acc[q][j] * corrections[q * G + h];
+            for (int i = 0; i < valid; ++i)
+              a = fmaf(p[q * G + h][i], toFloat(column[static_cast<size_t>(i) * kvHeads * D]), a);
+            acc[q][j] = a;
+          }
+        }
+      }
+    }
+    __syncthreads(); // p is overwritten by the next chunk
+  }
+#pragma unroll
+  for (int q = 0; q < Q; ++q) {
+    const int i = first + q;
+    if (i >= n)
+      break;
+#pragma unroll
+    for (int j = 0; j < outputs; ++j) {
+      const int o = t + j * C;
+      if (o < G * D)
+        out[(static_cast<size_t>(i) * heads + g * G) * D + o] = acc[q][j] / sums[q * G + o / D];
+    }
   }
 }
 
