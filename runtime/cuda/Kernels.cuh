@@ -19,6 +19,7 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cstdint>
+#include <type_traits>
 
 namespace inferno::cuda {
 
@@ -246,6 +247,168 @@ __global__ void __launch_bounds__(Threads)
   }
 }
 
+//===----------------------------------------------------------------------===//
+// compressed-tensors w8a8: int8 weights with one float32 scale per output row; each token's
+// activations quantized on the fly (runtime/include/inferno/kernels.h, inferno_matmul_w8a8):
+// s = absmax/127, q = round-half-to-even(x · (127/absmax)) saturated to [-128, 127] (all zero:
+// s = 0, q = 0), y = s · (w_scale · float(Σ q·W)) with the sum exact in int32.
+//===----------------------------------------------------------------------===//
+
+/// Max over the block; every thread gets it. `shared` holds one float per warp.
+template <int Threads> __device__ __forceinline__ float blockMax(float v, float *shared) {
+  constexpr int warps = Threads / kWarp;
+  v = warpMax(v);
+  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  __syncthreads();
+  if (lane == 0)
+    shared[warp] = v;
+  __syncthreads();
+  float m = shared[0];
+#pragma unroll
+  for (int w = 1; w < warps; ++w)
+    m = fmaxf(m, shared[w]);
+  return m;
+}
+
+__device__ __forceinline__ int8_t quantizeValue(float x, float inverse) {
+  return static_cast<int8_t>(fminf(fmaxf(rintf(x * inverse), -128.0f), 127.0f));
+}
+
+/// Quantizes the staged row xs[K] into q[K] (shared); returns its scale absmax/127.
+template <int K, int Threads>
+__device__ __forceinline__ float quantizeStaged(const float *xs, int8_t *q, float *reduce) {
+  float m = 0.0f;
+  for (int i = threadIdx.x; i < K; i += Threads)
+    m = fmaxf(m, fabsf(xs[i]));
+  const float absmax = blockMax<Threads>(m, reduce);
+  const float inverse = absmax == 0.0f ? 0.0f : 127.0f / absmax;
+  for (int i = threadIdx.x; i < K; i += Threads)
+    q[i] = absmax == 0.0f ? 0 : quantizeValue(xs[i], inverse);
+  __syncthreads();
+  return absmax / 127.0f;
+}
+
+/// Σ_k W[row, k] · q[k] in int32 (exact) over one int8 row, reduced across the warp: 16-byte
+/// loads of 16 weights, four dp4a each.
+template <int K>
+__device__ __forceinline__ int32_t rowDotInt8(const int8_t *__restrict__ row, const int8_t *q,
+                                              int lane) {
+  int32_t acc = 0;
+  if constexpr (K % 16 == 0) {
+    constexpr int vectors = K / 16;
+    const uint4 *w = reinterpret_cast<const uint4 *>(row);
+    const int4 *x = reinterpret_cast<const int4 *>(q);
+#pragma unroll 8
+    for (int v = lane; v < vectors; v += kWarp) {
+      const uint4 wv = loadStreaming(w + v);
+      const int4 xv = x[v];
+      acc = __dp4a(static_cast<int>(wv.x), xv.x, acc);
+      acc = __dp4a(static_cast<int>(wv.y), xv.y, acc);
+      acc = __dp4a(static_cast<int>(wv.z), xv.z, acc);
+      acc = __dp4a(static_cast<int>(wv.w), xv.w, acc);
+    }
+  } else {
+    for (int k = lane; k < K; k += kWarp)
+      acc += static_cast<int32_t>(row[k]) * static_cast<int32_t>(q[k]);
+  }
+#pragma unroll
+  for (int offset = kWarp / 2; offset > 0; offset /= 2)
+    acc += __shfl_xor_sync(0xffffffffu, acc, offset);
+  return acc;
+}
+
+/// Per-row float32 scales of up to three int8 weights (w8a8 Segments).
+struct Scales {
+  const float *s[3];
+};
+
+/// matvecKernel for w8a8 weights: the block stages x' (normalized when norm is not null),
+/// quantizes it into shared memory, then one warp per output row.
+template <typename N, int K, Epilogue E, int Threads>
+__global__ void __launch_bounds__(Threads)
+    matvecW8A8Kernel(const float *__restrict__ x, const N *__restrict__ norm, float eps,
+                     Segments segments, Scales scales, const float *residual, int totalRows) {
+  extern __shared__ float xs[];
+  __shared__ float reduce[Threads / kWarp];
+  int8_t *q = reinterpret_cast<int8_t *>(xs + K);
+  stageInput<N, K, Threads>(x, norm, eps, xs, reduce);
+  const float scale = quantizeStaged<K, Threads>(xs, q, reduce);
+  const int lane = threadIdx.x % kWarp;
+  const int row = blockIdx.x * (Threads / kWarp) + threadIdx.x / kWarp;
+  if (row >= totalRows)
+    return;
+  if constexpr (E == Epilogue::SwiGLU) {
+    const int8_t *gate = static_cast<const int8_t *>(segments.w[0]) + static_cast<size_t>(row) * K;
+    const int8_t *up = static_cast<const int8_t *>(segments.w[1]) + static_cast<size_t>(row) * K;
+    const int32_t ga = rowDotInt8<K>(gate, q, lane), ua = rowDotInt8<K>(up, q, lane);
+    if (lane == 0) {
+      const float g = scale * (scales.s[0][row] * static_cast<float>(ga));
+      const float u = scale * (scales.s[1][row] * static_cast<float>(ua));
+      segments.y[0][row] = g / (1.0f + expf(-g)) * u;
+    }
+  } else {
+    int s = 0, local = row;
+    while (s < 2 && local >= segments.rows[s]) {
+      local -= segments.rows[s];
+      ++s;
+    }
+    const int8_t *w = static_cast<const int8_t *>(s == 0 ? segments.w[0] : s == 1 ? segments.w[1]
+                                                                                 : segments.w[2]) +
+                      static_cast<size_t>(local) * K;
+    const int32_t acc = rowDotInt8<K>(w, q, lane);
+    if (lane == 0) {
+      const float *ws = s == 0 ? scales.s[0] : s == 1 ? scales.s[1] : scales.s[2];
+      const float y = scale * (ws[local] * static_cast<float>(acc));
+      float *out = s == 0 ? segments.y[0] : s == 1 ? segments.y[1] : segments.y[2];
+      if constexpr (E == Epilogue::Residual)
+        out[local] = residual[local] + y;
+      else
+        out[local] = y;
+    }
+  }
+}
+
+/// Prefill: each row of x (normalized when norm is not null) quantized into q[n, K] with its
+/// scale in scales[n], one block per row.
+template <typename N, int K>
+__global__ void quantizeRowsKernel(const float *__restrict__ x, const N *__restrict__ norm,
+                                   float eps, int8_t *__restrict__ q, float *__restrict__ scales) {
+  extern __shared__ float xs[];
+  __shared__ float reduce[256 / kWarp];
+  const int i = blockIdx.x;
+  stageInput<N, K, 256>(x + static_cast<size_t>(i) * K, norm, eps, xs, reduce);
+  const float scale = quantizeStaged<K, 256>(xs, reinterpret_cast<int8_t *>(xs + K), reduce);
+  const int8_t *staged = reinterpret_cast<const int8_t *>(xs + K);
+  for (int k = threadIdx.x; k < K; k += 256)
+    q[static_cast<size_t>(i) * K + k] = staged[k];
+  if (threadIdx.x == 0)
+    scales[i] = scale;
+}
+
+/// Prefill epilogue of an int8 GEMM: acc[n, rows] int32 to y = s_i · (w_scale_j · acc), plus
+/// the residual already in y (Residual), or SwiGLU of two accumulators (gate, up).
+template <Epilogue E>
+__global__ void w8a8EpilogueKernel(const int32_t *__restrict__ acc, const int32_t *__restrict__ acc2,
+                                   const float *__restrict__ tokenScales,
+                                   const float *__restrict__ rowScales,
+                                   const float *__restrict__ rowScales2, float *y, int n,
+                                   int rows) {
+  const int64_t count = static_cast<int64_t>(n) * rows;
+  for (int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; e < count;
+       e += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int i = static_cast<int>(e / rows), j = static_cast<int>(e % rows);
+    const float v = tokenScales[i] * (rowScales[j] * static_cast<float>(acc[e]));
+    if constexpr (E == Epilogue::SwiGLU) {
+      const float u = tokenScales[i] * (rowScales2[j] * static_cast<float>(acc2[e]));
+      y[e] = v / (1.0f + expf(-v)) * u;
+    } else if constexpr (E == Epilogue::Residual) {
+      y[e] = y[e] + v;
+    } else {
+      y[e] = v;
+    }
+  }
+}
+
 /// y[i, :] = table[tokens[i], :] widened to float32.
 template <typename W>
 __global__ void embeddingKernel(const int32_t *__restrict__ tokens, const W *__restrict__ table,
@@ -430,6 +593,7 @@ __device__ __forceinline__ void attendChunk(AttentionScratch<D, G, C> &sh,
       sum += p;
     }
     sum = warpSum(sum);
+    __syncwarp(); // every lane has read sh.max[h] before lane 0 replaces it
     if (lane == 0) {
       const float correction = expf(sh.max[h] - m); // 0 while the running max is -inf
       sh.sum[h] = sh.sum[h] * correction + sum;
@@ -679,6 +843,7 @@ __global__ void __launch_bounds__(kPrefillChunk)
         sum += e;
       }
       sum = warpSum(sum);
+      __syncwarp(); // every lane has read maxes[r] before lane 0 replaces it
       if (lane == 0) {
         const float correction = m == -INFINITY ? 1.0f : expf(maxes[r] - m);
         sums[r] = sums[r] * correction + sum;
@@ -804,16 +969,22 @@ __host__ __device__ __forceinline__ uint64_t splitmix64(uint64_t x) {
 }
 
 /// Element i of tensor `index`: uniform u in [-1, 1) from 24 bits of the hash; a norm weight
-/// (rank 1) is 1 + u/4, a matrix [rows, cols] u·sqrt(3/cols) (unit variance of each output).
+/// (rank 1) is 1 + u/4, a matrix [rows, cols] u·sqrt(3/cols) (unit variance of each output),
+/// with `scale` the caller's sqrt(3/cols) (for a w8a8 weight's scales, sqrt(3/K)/127 of the
+/// weight's input width K). An int8 weight takes 8 bits of the hash, uniform over [-128, 127].
 template <typename T>
 __global__ void syntheticKernel(T *__restrict__ out, int64_t count, uint64_t base, int rank,
                                 float scale) {
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < count;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const uint64_t h = splitmix64(base + static_cast<uint64_t>(i));
-    const float u = __fsub_rn(__fmul_rn(static_cast<float>(h >> 40), 0x1p-23f), 1.0f);
-    const float v = rank == 1 ? __fadd_rn(1.0f, __fmul_rn(0.25f, u)) : __fmul_rn(u, scale);
-    out[i] = fromFloat<T>(v);
+    if constexpr (std::is_same_v<T, int8_t>) {
+      out[i] = static_cast<int8_t>(static_cast<int>(h >> 56) - 128); // uniform int8
+    } else {
+      const float u = __fsub_rn(__fmul_rn(static_cast<float>(h >> 40), 0x1p-23f), 1.0f);
+      const float v = rank == 1 ? __fadd_rn(1.0f, __fmul_rn(0.25f, u)) : __fmul_rn(u, scale);
+      out[i] = fromFloat<T>(v);
+    }
   }
 }
 

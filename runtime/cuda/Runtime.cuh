@@ -55,7 +55,7 @@ inline void check(cublasStatus_t status, const char *call) {
 /// After every launch: a bad configuration shows here, not at the next synchronization.
 #define INFERNO_CUDA_LAUNCHED() ::inferno::cuda::check(cudaGetLastError(), "kernel launch")
 
-enum class Storage : int { F32, BF16, F16 };
+enum class Storage : int { F32, BF16, F16, I8 };
 
 /// Where one weight tensor lives: in a mapped weights file, and in the device arena.
 struct TensorPlace {
@@ -78,6 +78,7 @@ struct ModelLayout {
   int64_t partialFloats; // split-K attention partials
   int64_t gemmInBytes;   // a prefill GEMM's input in the weights' dtype
   int64_t tempFloats;    // prefill gate and up projections before SwiGLU
+  int64_t accInts;       // prefill int32 accumulators of w8a8 GEMMs (gate and up: two)
   int64_t maxBatch;
   int64_t vocab;
   int numInvFreq;
@@ -125,6 +126,8 @@ struct Device {
   uint8_t *kv = nullptr;
   float *activations = nullptr, *qrot = nullptr, *partial = nullptr, *temp = nullptr;
   void *gemmIn = nullptr;
+  int32_t *acc = nullptr;     // w8a8 prefill accumulators
+  float *tokenScales = nullptr; // w8a8 prefill activation scales, one per token
   float *logits = nullptr;
   int32_t *tokens = nullptr, *positions = nullptr;
   int32_t *hostTokens = nullptr, *hostPositions = nullptr;
@@ -238,6 +241,77 @@ void linear(Device &d, int n, const float *x, const N *norm, float eps, Segments
     for (int i = 0; i < segments; ++i)
       gemm<W>(d, n, s.rows[i], K, static_cast<const W *>(s.w[i]), in, s.y[i],
               E == Epilogue::Residual ? 1.0f : 0.0f);
+  }
+}
+
+/// linear() for w8a8 weights (int8, per-row scales in `scales`): one token through the
+/// matrix-vector kernel that quantizes its input in shared memory; more through one
+/// quantization pass, cuBLAS int8 GEMMs with exact int32 sums, and the scaling epilogue.
+template <typename N, int K, Epilogue E>
+void linearW8A8(Device &d, int n, const float *x, const N *norm, float eps, Segments s,
+                Scales scales, int segments) {
+  static_assert(K % 4 == 0, "int8 GEMMs need the input width to be a multiple of 4");
+  static const char *const epilogues[] = {"", " +residual", " +swiglu"};
+  constexpr int shared = K * sizeof(float) + K;
+  if (n == 1) {
+    int rows = E == Epilogue::SwiGLU ? s.rows[0] : 0;
+    if (E != Epilogue::SwiGLU)
+      for (int i = 0; i < segments; ++i)
+        rows += s.rows[i];
+    stage(d, "matvec w8a8 k=%d rows=%d%s%s", K, E == Epilogue::SwiGLU ? 2 * rows : rows,
+          norm ? " +norm" : "", epilogues[static_cast<int>(E)]);
+    constexpr int threads = K >= 4096 ? 512 : 256;
+    auto kernel = matvecW8A8Kernel<N, K, E, threads>;
+    static bool configured = false;
+    if (!configured) {
+      if (shared > 48 * 1024)
+        INFERNO_CUDA_CHECK(
+            cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared));
+      configured = true;
+    }
+    constexpr int rowsPerBlock = threads / kWarp;
+    kernel<<<(rows + rowsPerBlock - 1) / rowsPerBlock, threads, shared, d.stream>>>(
+        x, norm, eps, s, scales, s.y[0], rows);
+    INFERNO_CUDA_LAUNCHED();
+    return;
+  }
+  stage(d, "quantize rows k=%d%s", K, norm ? " +norm" : "");
+  auto quantize = quantizeRowsKernel<N, K>;
+  static bool configured = false;
+  if (!configured) {
+    if (shared > 48 * 1024)
+      INFERNO_CUDA_CHECK(
+          cudaFuncSetAttribute(quantize, cudaFuncAttributeMaxDynamicSharedMemorySize, shared));
+    configured = true;
+  }
+  int8_t *q = static_cast<int8_t *>(d.gemmIn);
+  quantize<<<n, 256, shared, d.stream>>>(x, norm, eps, q, d.tokenScales);
+  INFERNO_CUDA_LAUNCHED();
+  const int32_t one = 1, zero = 0;
+  auto gemm8 = [&](int rows, const void *w, int32_t *acc) {
+    INFERNO_CUDA_CHECK(cublasGemmEx(d.blas, CUBLAS_OP_T, CUBLAS_OP_N, rows, n, K, &one, w,
+                                    CUDA_R_8I, K, q, CUDA_R_8I, K, &zero, acc, CUDA_R_32I, rows,
+                                    CUBLAS_COMPUTE_32I, CUBLAS_GEMM_DEFAULT));
+  };
+  if constexpr (E == Epilogue::SwiGLU) {
+    const int64_t count = static_cast<int64_t>(n) * s.rows[0];
+    stage(d, "gemm int8 k=%d rows=%d (gate, up)", K, 2 * s.rows[0]);
+    gemm8(s.rows[0], s.w[0], d.acc);
+    gemm8(s.rows[1], s.w[1], d.acc + count);
+    stage(d, "w8a8 epilogue +swiglu");
+    w8a8EpilogueKernel<E><<<gridFor(count, 256), 256, 0, d.stream>>>(
+        d.acc, d.acc + count, d.tokenScales, scales.s[0], scales.s[1], s.y[0], n, s.rows[0]);
+    INFERNO_CUDA_LAUNCHED();
+  } else {
+    for (int i = 0; i < segments; ++i) {
+      stage(d, "gemm int8 k=%d rows=%d", K, s.rows[i]);
+      gemm8(s.rows[i], s.w[i], d.acc);
+      stage(d, "w8a8 epilogue%s", epilogues[static_cast<int>(E)]);
+      const int64_t count = static_cast<int64_t>(n) * s.rows[i];
+      w8a8EpilogueKernel<E><<<gridFor(count, 256), 256, 0, d.stream>>>(
+          d.acc, nullptr, d.tokenScales, scales.s[i], nullptr, s.y[i], n, s.rows[i]);
+      INFERNO_CUDA_LAUNCHED();
+    }
   }
 }
 
@@ -385,9 +459,9 @@ inline int open(const ModelLayout &layout, const TensorPlace *tensors, int count
   d.name = name;
 
   const uint64_t gemmIn = (static_cast<uint64_t>(layout.gemmInBytes) + 255) / 256 * 256;
-  const uint64_t floats = static_cast<uint64_t>(layout.activationFloats + layout.qrotFloats +
-                                                layout.partialFloats + layout.tempFloats +
-                                                layout.maxBatch * layout.vocab + 1024);
+  const uint64_t floats = static_cast<uint64_t>(
+      layout.activationFloats + layout.qrotFloats + layout.partialFloats + layout.tempFloats +
+      layout.accInts + layout.maxBatch + layout.maxBatch * layout.vocab + 1024);
   const uint64_t needed = layout.weightBytes + layout.kvBytes + gemmIn + floats * sizeof(float);
   size_t freeBytes = 0, totalBytes = 0;
   if (cudaMemGetInfo(&freeBytes, &totalBytes) != cudaSuccess)
@@ -416,7 +490,9 @@ inline int open(const ModelLayout &layout, const TensorPlace *tensors, int count
   d.qrot = d.activations + layout.activationFloats;
   d.partial = d.qrot + layout.qrotFloats;
   d.temp = d.partial + layout.partialFloats;
-  d.logits = d.temp + layout.tempFloats;
+  d.acc = reinterpret_cast<int32_t *>(d.temp + layout.tempFloats);
+  d.tokenScales = reinterpret_cast<float *>(d.acc + layout.accInts);
+  d.logits = d.tokenScales + layout.maxBatch;
   INFERNO_CUDA_CHECK(cudaMalloc(&d.tokens, layout.maxBatch * sizeof(int32_t)));
   INFERNO_CUDA_CHECK(cudaMalloc(&d.positions, layout.maxBatch * sizeof(int32_t)));
   INFERNO_CUDA_CHECK(cudaMallocHost(&d.hostTokens, layout.maxBatch * sizeof(int32_t)));
@@ -439,6 +515,7 @@ inline int open(const ModelLayout &layout, const TensorPlace *tensors, int count
       case Storage::F32: synthesize<float>(d, t, i, seed); break;
       case Storage::BF16: synthesize<bf16>(d, t, i, seed); break;
       case Storage::F16: synthesize<f16>(d, t, i, seed); break;
+      case Storage::I8: synthesize<int8_t>(d, t, i, seed); break;
       }
     }
   } else {

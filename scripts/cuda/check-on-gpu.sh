@@ -6,11 +6,13 @@
 # 1. the card and the artifact's shared libraries (ldd: the driver and cuBLAS only)
 # 2. the CUDA and the CPU artifact of the same model on the same prompt (logits and ids)
 # 3. parity with Hugging Face transformers (hf_parity.py): the real tiny checkpoints (f32), the
-#    scaled-down 1B and 8B structures (bf16), and the full-size 1B on synthetic weights
+#    scaled-down 1B and 8B structures (bf16), and the full-size 1B on synthetic weights; w8a8
+#    against the numpy reference's exact simulation
 # 4. compute-sanitizer: memcheck and racecheck on a bf16 and an f32 model, initcheck on f32
 # 5. INFERNO_CUDA_PROFILE: where a decode step's time goes, kernel by kernel, and the decode
 #    graph split into GPU and host time
-# 6. bench-cuda.py: decode and pp512 of full-size 1B and 8B next to the measured ceilings
+# 6. bench-cuda.py: decode and pp512 of full-size 1B and 8B (and 1B w8a8) next to the measured
+#    ceilings
 # --quick skips 4-6. Exit status 1 if a parity check fails.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -52,6 +54,18 @@ for m in m1 m2; do
   parity --artifact "$W/$m-cuda" --model "$W/$m-model" --weights "$W/$m-model" --steps 64
 done
 parity --artifact "$W/l1b-cuda" --model "$W/l1b-model" --synthetic 7 --steps 64
+# w8a8 against the reference's exact simulation of its integer arithmetic (numpy), teacher-forced
+# on the artifact's tokens: the median step within 1e-5 (the integer sums are exact, so most
+# steps agree to float rounding), every step within 1e-2 (a quantizer input that float
+# rounding moves across a rounding boundary changes one int8 activation: about 5e-3 seen once
+# in 48 steps), and the same greedy ids except at the reference's near-ties.
+"$W/w8-cuda/model" --weights "$W/w8-model" --prompt-ids 1,17,42,99,5 -n 48 --temperature 0 --ignore-eos --ids \
+  --dump-logits "$W/w8.npy" > "$W/w8.ids" &&
+python3 test/reference/llama_ref.py "$W/w8-model" --prompt-ids 1,17,42,99,5 -n 48 --ignore-eos \
+  --teacher-ids "$(cat "$W/w8.ids")" --dump-logits "$W/w8-ref.npy" > /dev/null &&
+python3 test/reference/compare.py "$W/w8.npy" "$W/w8-ref.npy" --rel-l2 1e-2 --rel-l2-median 1e-5 \
+  --same-ids-except-ties 1e-3 -q && echo "w8a8 (scaled-down 1B) against the exact simulation: pass" ||
+  { echo "FAIL: w8a8 parity"; status=1; }
 [ "$QUICK" = --quick ] && exit $status
 
 ids=$(python3 -c "import random; r=random.Random(2); print(','.join(str(r.randrange(1000, 100000)) for _ in range(32)))")
@@ -72,5 +86,6 @@ for m in l1b l8b; do
   echo "== $m: the decode graph in generation"
   INFERNO_CUDA_PROFILE=2 "$W/$m-cuda/model" --synthetic-weights 1 --prompt-ids "$ids" -n 128 --temperature 0 --ignore-eos --ids 2>&1 > /dev/null | grep "decode graph"
 done
-timeout 500 python3 scripts/bench-cuda.py --artifact 1b-bf16="$W/l1b-cuda" --artifact 8b-bf16="$W/l8b-cuda" --repeat 3
+timeout 500 python3 scripts/bench-cuda.py --artifact 1b-bf16="$W/l1b-cuda" --artifact 8b-bf16="$W/l8b-cuda" \
+  --artifact 1b-w8a8="$W/l1b-w8a8-cuda" --repeat 3
 exit $status

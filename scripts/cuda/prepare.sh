@@ -9,10 +9,12 @@
 #                         8 query heads over 2 KV heads of 64); m2: the Llama-3.1-8B structure
 #                         scaled down (untied, 4 query heads over 1 KV head of 128); tg / ai:
 #                         the real tiny checkpoints of the shared test data (f32), when given
-# WORK/<name>-cuda    their CUDA artifacts (m1, m2 linked to WORK/<name>-model: run them with
+# WORK/<name>-cuda    their CUDA artifacts (m1, m2, w8 linked to WORK/<name>-model: run them with
 #                     --weights WORK/<name>-model there)
-# WORK/l1b-cuda, WORK/l8b-cuda
-#                     full-size Llama-3.2-1B and Llama-3.1-8B in bf16, compiled from sparse
+# WORK/w8-cuda       a compressed-tensors w8a8 checkpoint of the 1B structure scaled down
+# WORK/l1b-cuda, WORK/l8b-cuda, WORK/l1b-w8a8-cuda
+#                     full-size Llama-3.2-1B and Llama-3.1-8B in bf16 (and the 1B as w8a8),
+#                     compiled from sparse
 #                     checkpoints (headers only) with --weights link --max-batch 512: run with
 #                     --synthetic-weights SEED there; WORK/l1b-model and WORK/l8b-model hold
 #                     their config files for the reference
@@ -40,13 +42,17 @@ WORK=$(cd "$WORK" && pwd)
 SPARSE=$(mktemp -d)
 trap 'rm -rf "$SPARSE"' EXIT
 
-$GENERATE -o "$WORK/m1-model" --preset llama-3.2-1b --layers 2 --hidden 512 --heads 8 \
-  --kv-heads 2 --head-dim 64 --ffn 1024 --vocab 2048 --dtype bf16 --force
-$GENERATE -o "$WORK/m2-model" --preset llama-3.1-8b --layers 2 --hidden 512 --heads 4 \
-  --kv-heads 1 --head-dim 128 --ffn 1024 --vocab 1024 --dtype bf16 --force
+$GENERATE -o "$WORK/m1-model" --preset llama-3.2-1b --layers 2 --hidden 256 --heads 8 \
+  --kv-heads 2 --head-dim 64 --ffn 768 --vocab 2048 --dtype bf16 --force
+$GENERATE -o "$WORK/m2-model" --preset llama-3.1-8b --layers 2 --hidden 256 --heads 4 \
+  --kv-heads 1 --head-dim 128 --ffn 768 --vocab 1024 --dtype bf16 --force
+# w8: the 1B structure scaled down again, compressed-tensors w8a8 (dense parts in f32).
+$GENERATE -o "$WORK/w8-model" --preset llama-3.2-1b --layers 2 --hidden 256 --heads 8 \
+  --kv-heads 2 --head-dim 64 --ffn 768 --vocab 1024 --dtype f32 --quantize w8a8 --force
 for m in m1 m2; do
   "$INFERNO" compile "$WORK/$m-model" -o "$WORK/$m-cuda" --target cuda --weights link --force
 done
+"$INFERNO" compile "$WORK/w8-model" -o "$WORK/w8-cuda" --target cuda --weights link --force
 "$INFERNO" compile "$WORK/m1-model" -o "$WORK/m1-cpu" --weights link --force
 if [ -n "$SHARED" ]; then
   for pair in tg:tiny-gqa-260K ai:aidreams260K; do
@@ -55,9 +61,11 @@ if [ -n "$SHARED" ]; then
     "$INFERNO" compile "$WORK/$name-model" -o "$WORK/$name-cuda" --target cuda --force
   done
 fi
-for pair in l1b:llama-3.2-1b l8b:llama-3.1-8b; do
+for pair in l1b:llama-3.2-1b l8b:llama-3.1-8b l1b-w8a8:llama-3.2-1b; do
   name=${pair%%:*} preset=${pair#*:}
-  $GENERATE -o "$SPARSE/$name" --preset "$preset" --sparse --force
+  quantize=
+  [ "$name" = l1b-w8a8 ] && quantize="--quantize w8a8"
+  $GENERATE -o "$SPARSE/$name" --preset "$preset" $quantize --sparse --force
   "$INFERNO" compile "$SPARSE/$name" -o "$WORK/$name-cuda" --target cuda --weights link \
     --max-batch 512 --force
   mkdir -p "$WORK/$name-model"

@@ -47,11 +47,18 @@ std::string floatLiteral(float v) {
   return text;
 }
 
-/// The C++ type of a weight's storage in the kernel library.
-FailureOr<std::string> storageType(Operation *op, WeightOp weight) {
-  if (weight.getQuant())
+/// The C++ type of a weight's storage in the kernel library. Quantized weights are read only
+/// by w8a8 projections (`w8a8`): int8 with per-row scales.
+FailureOr<std::string> storageType(Operation *op, WeightOp weight, bool w8a8 = false) {
+  if (std::optional<QuantAttr> quant = weight.getQuant()) {
+    if (w8a8 && quant->getKind() == QuantKind::int8 &&
+        quant->getGranularity() == QuantGranularity::channel)
+      return std::string("int8_t");
     return op->emitOpError() << "reads the quantized weight @" << weight.getSymName()
-                             << ": the CUDA backend has dense (f32, bf16, f16) kernels only so far";
+                             << (w8a8 ? ", which is not int8 with per-channel scales"
+                                      : ": the CUDA backend runs w8a8 checkpoints, not "
+                                        "weight-only quantization (--quantize) so far");
+  }
   Type element = weight.getTensorType().getElementType();
   if (element.isF32())
     return std::string("float");
@@ -77,7 +84,8 @@ private:
   LogicalResult emitOp(Operation &op);
   LogicalResult emitLinear(Operation *op, Value input, ArrayRef<FlatSymbolRefAttr> weights,
                            ValueRange results, FlatSymbolRefAttr norm, std::optional<double> eps);
-  FailureOr<std::string> weightRef(Operation *op, FlatSymbolRefAttr symbol, std::string *type);
+  FailureOr<std::string> weightRef(Operation *op, FlatSymbolRefAttr symbol, std::string *type,
+                                   bool w8a8 = false);
   std::string buffer(Value v) { return "a + " + std::to_string(offset_.lookup(root(v))); }
   Value root(Value v) const {
     auto it = alias_.find(v);
@@ -99,18 +107,18 @@ private:
   llvm::DenseMap<Operation *, Operation *> swiglu_;      // gate/up projection -> swiglu
   llvm::DenseMap<Operation *, RMSNormOp> prologueNorm_;  // consumer -> norm it performs
   llvm::DenseMap<Value, int64_t> offset_;
-  int64_t activationFloats_ = 0, gemmInBytes_ = 0, tempFloats_ = 0;
+  int64_t activationFloats_ = 0, gemmInBytes_ = 0, tempFloats_ = 0, accInts_ = 0;
   SmallVector<std::pair<Attribute, std::string>> invFreqTables_;
   std::string body_;
   llvm::raw_string_ostream os_{body_};
 };
 
 FailureOr<std::string> SourceEmitter::weightRef(Operation *op, FlatSymbolRefAttr symbol,
-                                                std::string *type) {
+                                                std::string *type, bool w8a8) {
   auto weight = symbols_.lookup<WeightOp>(symbol.getValue());
   if (!weight)
     return op->emitOpError() << "weight " << symbol << " is not a llama.weight";
-  FailureOr<std::string> storage = storageType(op, weight);
+  FailureOr<std::string> storage = storageType(op, weight, w8a8);
   if (failed(storage))
     return failure();
   if (type)
@@ -239,17 +247,30 @@ LogicalResult SourceEmitter::emitLinear(Operation *op, Value input,
                                         ArrayRef<FlatSymbolRefAttr> weights, ValueRange results,
                                         FlatSymbolRefAttr norm, std::optional<double> eps) {
   std::string type, normType = "float", normRef = "static_cast<const float *>(nullptr)";
-  SmallVector<std::string> refs;
+  auto precision = op->getAttrOfType<PrecisionAttr>(LlamaDialect::kPrecisionAttrName);
+  const bool w8a8 = precision && precision.getCompute().isInteger(8);
+  SmallVector<std::string> refs, scaleRefs;
   for (FlatSymbolRefAttr w : weights) {
     std::string t;
-    FailureOr<std::string> ref = weightRef(op, w, &t);
+    FailureOr<std::string> ref = weightRef(op, w, &t, w8a8);
     if (failed(ref))
       return failure();
     if (!type.empty() && t != type)
       return op->emitOpError("mixes weight dtypes in one projection");
     type = t;
     refs.push_back(*ref);
+    if (w8a8) {
+      auto weight = symbols_.lookup<WeightOp>(w.getValue());
+      auto scale = symbols_.lookup<WeightOp>(weight.getQuant()->getScale().getValue());
+      if (!scale || !scale.getTensorType().getElementType().isF32())
+        return op->emitOpError() << "reads scales " << weight.getQuant()->getScale()
+                                 << ", which the w8a8 kernels need stored as f32";
+      scaleRefs.push_back(absl::StrCat("weight<float>(d, ",
+                                       deviceOffset_.lookup(scale.getSymName()), ")"));
+    }
   }
+  if (w8a8 && type != "int8_t")
+    return op->emitOpError("computes in i8 over weights that are not int8");
   RMSNormOp prologue = prologueNorm_.lookup(op);
   if (prologue) {
     norm = prologue.getWeightAttr();
@@ -300,6 +321,20 @@ LogicalResult SourceEmitter::emitLinear(Operation *op, Value input,
     x = "(" + x + ") + (lastOnly ? (n - 1) * " + std::to_string(k) + " : 0)";
     n = "(lastOnly ? 1 : n)";
   }
+  if (w8a8) {
+    if (k % 4 != 0)
+      return op->emitOpError() << "w8a8 needs an input width that is a multiple of 4, got " << k;
+    int64_t rowsTotal = 0;
+    for (int64_t r : rows)
+      rowsTotal = std::max(rowsTotal, r);
+    accInts_ = std::max(accInts_, options_.maxBatch * rowsTotal * (epilogue == "SwiGLU" ? 2 : 1));
+    os_ << "  linearW8A8<" << normType << ", " << k << ", Epilogue::" << epilogue << ">(d, " << n
+        << ", " << x << ", " << normRef << ", "
+        << floatLiteral(static_cast<float>(eps.value_or(0.0))) << ",\n         Segments{{"
+        << list(refs) << "}, {" << list(outputs) << "}, {" << list(rowText) << "}},\n"
+        << "         Scales{{" << list(scaleRefs) << "}}, " << refs.size() << ");\n";
+    return success();
+  }
   os_ << "  linear<" << type << ", " << normType << ", " << k << ", Epilogue::" << epilogue
       << ">(d, " << n << ", " << x << ", " << normRef << ", "
       << floatLiteral(static_cast<float>(eps.value_or(0.0))) << ",\n         Segments{{"
@@ -333,10 +368,6 @@ LogicalResult SourceEmitter::emitOp(Operation &op) {
         return emitLinear(h, h.getInput(), {h.getWeightAttr()}, h->getResults(), {}, {});
       })
       .Case([&](FusedLinearOp f) -> LogicalResult {
-        auto precision = f->getAttrOfType<PrecisionAttr>(LlamaDialect::kPrecisionAttrName);
-        if (precision && !precision.getCompute().isF32())
-          return f.emitOpError() << "computes in " << precision.getCompute()
-                                 << ": the CUDA backend has dense kernels only so far";
         SmallVector<FlatSymbolRefAttr> weights;
         for (Attribute w : f.getWeights())
           weights.push_back(cast<FlatSymbolRefAttr>(w));
@@ -422,26 +453,45 @@ FailureOr<std::string> SourceEmitter::run() {
   std::string tensors;
   int64_t arena = 0, count = 0;
   Type kvElement;
+  // w8a8 scales, by the input width of the weight they scale (for synthetic values).
+  llvm::DenseMap<StringRef, int64_t> scaleOf;
+  for (WeightOp w : module_.getOps<WeightOp>())
+    if (std::optional<QuantAttr> quant = w.getQuant())
+      scaleOf[quant->getScale().getValue()] = w.getTensorType().getShape().back();
   for (WeightOp w : module_.getOps<WeightOp>()) {
     RankedTensorType type = w.getTensorType();
     Type element = type.getElementType();
+    std::optional<QuantAttr> quant = w.getQuant();
+    const bool int8Channel = quant && quant->getKind() == QuantKind::int8 &&
+                             quant->getGranularity() == QuantGranularity::channel &&
+                             element.isInteger(8);
     StringRef storage = element.isF32()    ? "F32"
                         : element.isBF16() ? "BF16"
                         : element.isF16()  ? "F16"
+                        : int8Channel      ? "I8"
                                            : "";
-    if (storage.empty() || w.getQuant())
+    if (storage.empty())
       return w.emitError() << "tensor '" << w.getCheckpointName() << "' is stored as "
-                           << element << (w.getQuant() ? " (quantized)" : "")
-                           << ": the CUDA backend has dense (f32, bf16, f16) kernels only so far";
+                           << element << (quant ? " (quantized)" : "")
+                           << ": the CUDA backend has f32, bf16, f16 and w8a8 int8 kernels";
     // The KV cache takes the narrowest float dtype of the weights: bf16 for a bf16 model.
-    if (!kvElement || element.getIntOrFloatBitWidth() < kvElement.getIntOrFloatBitWidth())
+    if (isa<FloatType>(element) &&
+        (!kvElement || element.getIntOrFloatBitWidth() < kvElement.getIntOrFloatBitWidth()))
       kvElement = element;
+    // Synthetic values: a w8a8 scale is drawn as a weight of K·127² columns would be, so that
+    // int8 × scale has about the spread of a dense synthetic weight.
+    int rank = type.getRank();
+    int64_t columns = type.getShape().back();
+    if (auto it = scaleOf.find(w.getSymName()); it != scaleOf.end()) {
+      rank = 2;
+      columns = it->second * 127 * 127;
+    }
     deviceOffset_[w.getSymName()] = arena;
     int64_t elements = type.getNumElements();
     unsigned file = llvm::find(files, w.getFile()) - files.begin();
     tensors += absl::StrCat("    {", file, ", ", w.getOffset(), "ull, ", w.getSizeInBytes(),
-                            "ull, ", arena, "ull, Storage::", storage.str(), ", ", type.getRank(),
-                            ", ", type.getShape().back(), ", ", elements, "}, // ",
+                            "ull, ", arena, "ull, Storage::", storage.str(), ", ", rank,
+                            ", ", columns, ", ", elements, "}, // ",
                             w.getSymName().str(), "\n");
     arena = alignTo(arena + w.getSizeInBytes(), kDeviceAlignment);
     ++count;
@@ -489,6 +539,7 @@ FailureOr<std::string> SourceEmitter::run() {
       << ", /*qrotFloats=*/" << options_.maxBatch * std::max<int64_t>(heads, 1) * headDim
       << ", /*partialFloats=*/" << std::max<int64_t>(heads, 1) * splits * (headDim + 2) << ",\n"
       << "    /*gemmInBytes=*/" << gemmInBytes_ << ", /*tempFloats=*/" << tempFloats_
+      << ", /*accInts=*/" << accInts_
       << ", /*maxBatch=*/" << options_.maxBatch << ", /*vocab=*/" << config.getVocab() << ",\n"
       << "    /*numInvFreq=*/" << invFreqTables_.size() << ", kInvFreq, kInvFreqSizes};\n\n"
       << "template <typename T> const T *weight(Device &d, uint64_t offset) {\n"
