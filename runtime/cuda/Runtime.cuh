@@ -182,6 +182,16 @@ inline int gridFor(int64_t count, int threads) {
   return static_cast<int>(std::min<int64_t>((count + threads - 1) / threads, 65535));
 }
 
+/// Lets `kernel` take `bytes` of dynamic shared memory, once per kernel (beyond 48 KB a
+/// kernel must ask); a function-local static per instantiation remembers it.
+template <auto Kernel> void allowSharedMemory(int bytes) {
+  static bool done = false;
+  if (!done && bytes > 48 * 1024)
+    INFERNO_CUDA_CHECK(
+        cudaFuncSetAttribute(Kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+  done = true;
+}
+
 /// One projection op of the model over n tokens: up to three weights [rows_s, K] of one
 /// input x [n, K], optionally RMS-normalized (norm not null), with epilogue E. One token runs
 /// the fused matrix-vector kernel; more run the norm (or a conversion) into the GEMM's input
@@ -199,26 +209,15 @@ void linear(Device &d, int n, const float *x, const N *norm, float eps, Segments
     stage(d, "matvec %s k=%d rows=%d%s%s", sizeof(W) == 4 ? "f32" : "16-bit", K,
           E == Epilogue::SwiGLU ? 2 * rows : rows, norm ? " +norm" : "",
           epilogues[static_cast<int>(E)]);
-    auto launch = [&](auto kernel, int threads) {
-      constexpr int shared = K * sizeof(float);
-      static bool configured = false; // one per instantiation
-      if (!configured) {
-        if (shared > 48 * 1024)
-          INFERNO_CUDA_CHECK(cudaFuncSetAttribute(
-              kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared));
-        configured = true;
-      }
-      const int rowsPerBlock = threads / kWarp;
-      kernel<<<(rows + rowsPerBlock - 1) / rowsPerBlock, threads, shared, d.stream>>>(
-          x, norm, eps, s, s.y[0], rows);
-    };
     // Wide inputs stage more per block: 16 warps then share one staging (measured on the
     // Llama-3.1-8B shape: 8B decode 162 -> 170 tok/s; the 1B shape, mostly 2048 wide, is the
     // same either way; 1024 threads were slower for both).
-    if constexpr (K >= 4096)
-      launch(matvecKernel<W, N, K, E, 512>, 512);
-    else
-      launch(matvecKernel<W, N, K, E, 256>, 256);
+    constexpr int threads = K >= 4096 ? 512 : 256, shared = K * sizeof(float);
+    constexpr auto kernel = matvecKernel<W, N, K, E, threads>;
+    allowSharedMemory<kernel>(shared);
+    constexpr int rowsPerBlock = threads / kWarp;
+    kernel<<<(rows + rowsPerBlock - 1) / rowsPerBlock, threads, shared, d.stream>>>(
+        x, norm, eps, s, s.y[0], rows);
     INFERNO_CUDA_LAUNCHED();
     return;
   }
@@ -261,14 +260,8 @@ void linearW8A8(Device &d, int n, const float *x, const N *norm, float eps, Segm
     stage(d, "matvec w8a8 k=%d rows=%d%s%s", K, E == Epilogue::SwiGLU ? 2 * rows : rows,
           norm ? " +norm" : "", epilogues[static_cast<int>(E)]);
     constexpr int threads = K >= 4096 ? 512 : 256;
-    auto kernel = matvecW8A8Kernel<N, K, E, threads>;
-    static bool configured = false;
-    if (!configured) {
-      if (shared > 48 * 1024)
-        INFERNO_CUDA_CHECK(
-            cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared));
-      configured = true;
-    }
+    constexpr auto kernel = matvecW8A8Kernel<N, K, E, threads>;
+    allowSharedMemory<kernel>(shared);
     constexpr int rowsPerBlock = threads / kWarp;
     kernel<<<(rows + rowsPerBlock - 1) / rowsPerBlock, threads, shared, d.stream>>>(
         x, norm, eps, s, scales, s.y[0], rows);
@@ -276,14 +269,8 @@ void linearW8A8(Device &d, int n, const float *x, const N *norm, float eps, Segm
     return;
   }
   stage(d, "quantize rows k=%d%s", K, norm ? " +norm" : "");
-  auto quantize = quantizeRowsKernel<N, K>;
-  static bool configured = false;
-  if (!configured) {
-    if (shared > 48 * 1024)
-      INFERNO_CUDA_CHECK(
-          cudaFuncSetAttribute(quantize, cudaFuncAttributeMaxDynamicSharedMemorySize, shared));
-    configured = true;
-  }
+  constexpr auto quantize = quantizeRowsKernel<N, K>;
+  allowSharedMemory<quantize>(shared);
   int8_t *q = static_cast<int8_t *>(d.gemmIn);
   quantize<<<n, 256, shared, d.stream>>>(x, norm, eps, q, d.tokenScales);
   INFERNO_CUDA_LAUNCHED();

@@ -114,14 +114,9 @@ Expected<std::unique_ptr<Engine>> Engine::open(const std::string &artifactDir,
     // the host maps the weight files only to upload them.
     std::unique_ptr<Engine> engine(new Engine());
     engine->manifest_ = std::move(*manifest);
-    if (!syntheticSeed) {
-      Expected<std::vector<MappedFile>> files = mapWeights(engine->manifest_, weightsDir);
-      if (!files)
-        return files.error();
-      engine->files_ = std::move(*files);
-      for (const MappedFile &f : engine->files_)
-        engine->bases_.push_back(f.data());
-    }
+    if (!syntheticSeed)
+      if (Status mapped = engine->mapFiles(weightsDir); !mapped)
+        return makeError(mapped.message());
     char error[512] = "";
     if (inferno_model_open(syntheticSeed ? nullptr : engine->bases_.data(), syntheticSeed ? 1 : 0,
                            syntheticSeed.value_or(0), error, sizeof error) != 0)
@@ -153,12 +148,8 @@ Expected<std::unique_ptr<Engine>> Engine::open(const std::string &artifactDir,
 
   std::unique_ptr<Engine> engine(new Engine());
   engine->manifest_ = std::move(*manifest);
-  Expected<std::vector<MappedFile>> files = mapWeights(engine->manifest_, weightsDir);
-  if (!files)
-    return files.error();
-  engine->files_ = std::move(*files);
-  for (const MappedFile &f : engine->files_)
-    engine->bases_.push_back(f.data());
+  if (Status mapped = engine->mapFiles(weightsDir); !mapped)
+    return makeError(mapped.message());
 
   // Anonymous mappings are zero pages until touched: a long context costs memory only as
   // far as it is used.
@@ -174,6 +165,16 @@ Expected<std::unique_ptr<Engine>> Engine::open(const std::string &artifactDir,
   if (!engine->scratch_)
     return makeError("cannot allocate " + std::to_string(scratchBytes >> 20) + " MiB of scratch");
   return engine;
+}
+
+Status Engine::mapFiles(const std::string &weightsDir) {
+  Expected<std::vector<MappedFile>> files = mapWeights(manifest_, weightsDir);
+  if (!files)
+    return files.error();
+  files_ = std::move(*files);
+  for (const MappedFile &f : files_)
+    bases_.push_back(f.data());
+  return Status();
 }
 
 Engine::~Engine() {

@@ -46,6 +46,8 @@ public:
 
 private:
   Engine() = default;
+  /// Maps and checks the weight files (mapWeights) and records their bases.
+  Status mapFiles(const std::string &weightsDir);
   ArtifactManifest manifest_;
   std::vector<MappedFile> files_;
   std::vector<const uint8_t *> bases_;
