@@ -44,9 +44,13 @@ def run(cmd, **kw):
 
 def weight_bytes(artifact):
     """Bytes decode reads per token: every tensor the artifact's manifest lists, in the dtype
-    the artifact reads it (the tied embedding is one tensor)."""
+    the artifact reads it (a tied embedding is one tensor, lm_head), but an embedding that
+    lm_head does not share, of which a token reads one row."""
     with open(os.path.join(artifact, "manifest.json")) as f:
-        return sum(t["bytes"] for t in json.load(f)["tensors"])
+        tensors = json.load(f)["tensors"]
+    untied = any(t["name"] == "lm_head.weight" for t in tensors)
+    return sum(t["bytes"] for t in tensors
+               if not (untied and t["name"] == "model.embed_tokens.weight"))
 
 
 def matmul_params(cfg):

@@ -22,7 +22,7 @@ of them alike; each figure is the median of its runs:
 Ceilings per artifact:
   decode   batch-1 decode reads every weight once per token, so tok/s <= copy bandwidth /
            weight bytes (the sum of the manifest tensors' "bytes": the stored dtype, a tied
-           embedding once)
+           embedding once as lm_head, an untied one not at all: a token reads one row of it)
   prefill  FLOPs = 2 * (L * tokens + H): L the elements of every rank-2 ".weight" tensor but the
            embedding and lm_head (the layers' linear projections: q, k, v, o, gate, up, down),
            H those of lm_head (the embedding when tied), which runs for the last prompt
@@ -117,8 +117,11 @@ def read_manifest(artifact):
 
 
 def weight_bytes(manifest):
-    """Bytes decode reads per token: every tensor of the manifest, as stored."""
-    return sum(nbytes for _, _, nbytes in manifest["tensors"])
+    """Bytes decode reads per token: every tensor of the manifest as stored, but an embedding
+    that lm_head does not share, of which a token reads one row."""
+    untied = any(name == "lm_head.weight" for name, _, _ in manifest["tensors"])
+    return sum(nbytes for name, _, nbytes in manifest["tensors"]
+               if not (untied and name == "model.embed_tokens.weight"))
 
 
 def matmul_params(manifest):
@@ -205,7 +208,9 @@ def bench(artifacts, repeat, seed, ceilings):
         nbytes = weight_bytes(c["manifest"])
         decode = median([r["generated_tok_s"] for r in c["decode"]])
         roofline = ceilings["copy_bytes_per_s"] / nbytes
-        flops = [prefill_flops(c["manifest"], r["prompt_tokens"]) / r["prompt_s"] for r in c["prefill"]]
+        # Seconds from the rate: --stats prints seconds to the millisecond, a sixth of pp512.
+        flops = [prefill_flops(c["manifest"], r["prompt_tokens"]) * r["prompt_tok_s"] / r["prompt_tokens"]
+                 for r in c["prefill"]]
         prefill_tflops = median(flops) / 1e12
         rows.append(dict(
             artifact=c["name"], path=os.path.abspath(c["path"]), weights_gb=nbytes / 1e9,

@@ -85,6 +85,44 @@ __device__ __forceinline__ float warpMax(float v) {
   return v;
 }
 
+//===----------------------------------------------------------------------===//
+// Programmatic dependent launch (sm_90). Runtime.cuh's launch() lets the small kernels of a
+// decode step start before the kernel ahead of them in the stream has finished: a step is
+// about a hundred kernels of a few microseconds each, and otherwise each one's blocks would
+// only begin loading weights once the previous grid had drained. Every kernel first lets its
+// own successor launch, issues what depends on no earlier kernel (a matrix-vector block's
+// first weight loads), then waits for its predecessors before it reads or writes any
+// activation. Every kernel waits in at least one block before it finishes, so finishing
+// implies that everything before it has finished: the ordering is transitive along the
+// stream. For a kernel launched without the attribute the wait returns at once (the stream
+// has already ordered it), and letting a successor launch early is harmless either way.
+// Activations are therefore not `const __restrict__` in kernels a decode step runs: that lets
+// the compiler read them through the read-only path (ld.global.nc), which assumes the data
+// fixed for the kernel's whole life and may be scheduled ahead of the wait; they change until
+// the wait returns. Weights, norms and RoPE tables, fixed for good, keep it, as do the kernels
+// that only prefill runs (ropeStoreKernel, attentionPrefillKernel), never launched early.
+//===----------------------------------------------------------------------===//
+
+/// Lets the next kernel in the stream launch now rather than when this grid has finished.
+__device__ __forceinline__ void launchDependents() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+/// Waits until the kernels before this one have finished and their writes are visible.
+__device__ __forceinline__ void waitForPredecessors() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
+/// The prologue of a kernel with nothing to prefetch: both of the above.
+__device__ __forceinline__ void startAfterPredecessors() {
+  launchDependents();
+  waitForPredecessors();
+}
+
 /// Sum over the block; every thread gets it. `shared` holds one float per warp.
 template <int Threads> __device__ __forceinline__ float blockSum(float v, float *shared) {
   constexpr int warps = Threads / kWarp;
@@ -102,27 +140,49 @@ template <int Threads> __device__ __forceinline__ float blockSum(float v, float 
 }
 
 /// x[K] of one token into shared memory, RMS-normalized with `norm` when it is not null:
-/// x / sqrt(mean(x²) + eps) · norm, in float32 (Hugging Face's LlamaRMSNorm).
+/// x / sqrt(mean(x²) + eps) · norm, in float32 (Hugging Face's LlamaRMSNorm). A thread issues
+/// its loads eight at a time before using them: a wide input (14336 floats over 512 threads)
+/// would otherwise cost a memory round trip per element while the block's weight loads wait.
 template <typename N, int K, int Threads>
-__device__ __forceinline__ void stageInput(const float *__restrict__ x, const N *__restrict__ norm,
+__device__ __forceinline__ void stageInput(const float *x, const N *__restrict__ norm,
                                            float eps, float *xs, float *reduce) {
+  constexpr int perThread = (K + Threads - 1) / Threads, group = perThread < 8 ? perThread : 8;
+  auto index = [](int j) { return static_cast<int>(threadIdx.x) + j * Threads; };
   float squares = 0.0f;
-  for (int i = threadIdx.x; i < K; i += Threads) {
-    float v = x[i];
-    xs[i] = v;
-    squares += v * v;
+#pragma unroll
+  for (int base = 0; base < perThread; base += group) {
+    float v[group];
+#pragma unroll
+    for (int j = 0; j < group; ++j)
+      v[j] = base + j < perThread && index(base + j) < K ? x[index(base + j)] : 0.0f;
+#pragma unroll
+    for (int j = 0; j < group; ++j)
+      if (base + j < perThread && index(base + j) < K) {
+        xs[index(base + j)] = v[j];
+        squares += v[j] * v[j];
+      }
   }
   if (norm != nullptr) {
     const float inverse = rsqrtf(blockSum<Threads>(squares, reduce) / K + eps);
-    for (int i = threadIdx.x; i < K; i += Threads)
-      xs[i] = xs[i] * inverse * toFloat(norm[i]);
+#pragma unroll
+    for (int base = 0; base < perThread; base += group) {
+      float w[group];
+#pragma unroll
+      for (int j = 0; j < group; ++j)
+        w[j] = base + j < perThread && index(base + j) < K ? toFloat(norm[index(base + j)]) : 0.0f;
+#pragma unroll
+      for (int j = 0; j < group; ++j)
+        if (base + j < perThread && index(base + j) < K)
+          xs[index(base + j)] = xs[index(base + j)] * inverse * w[j];
+    }
   }
   __syncthreads();
 }
 
 /// A lane's 16-byte loads of one weight row: lane l reads vectors l, l + 32, ... The first
-/// kFirstLoads of them are issued before the block stages its input (they do not depend on
-/// it), so the row's fetch overlaps the norm; the rest stream in batches of the same size.
+/// batch of them is issued before the block waits for its input and stages it (they depend on
+/// neither), so the row's fetch overlaps the previous kernel's tail and the norm; the rest
+/// stream in batches of the same size.
 template <typename W, int K> struct RowLoads {
   static constexpr bool vectorized = (K * sizeof(W)) % 16 == 0;
   static constexpr int per = kPerVector<W>;
@@ -141,39 +201,42 @@ template <typename W, int K> struct RowLoads {
     }
   }
 
+  /// Calls use(vector, index) for each 16-byte vector of the row this lane reads (index counts
+  /// vectors from the row's start): the first batch from issue()'s registers, then the rest a
+  /// batch of loads at a time, then the lanes of a partial last round. Vectorized rows only.
+  template <typename Use>
+  __device__ __forceinline__ void stream(const W *row, int lane, Use &&use) const {
+    const uint4 *v = reinterpret_cast<const uint4 *>(row);
+#pragma unroll
+    for (int base = 0; base < full; base += batch) {
+      uint4 loaded[batch];
+#pragma unroll
+      for (int i = 0; i < batch; ++i)
+        if (base + i < full)
+          loaded[i] = base == 0 ? first[i] : loadStreaming(v + (base + i) * kWarp + lane);
+#pragma unroll
+      for (int i = 0; i < batch; ++i) {
+        if (base + i >= full)
+          break;
+        use(loaded[i], (base + i) * kWarp + lane);
+      }
+    }
+    if (lane < vectors % kWarp)
+      use(loadStreaming(v + full * kWarp + lane), full * kWarp + lane);
+  }
+
   /// Σ_k W[row, k] · xs[k], reduced across the warp (every lane gets it).
   __device__ __forceinline__ float dot(const W *row, const float *xs, int lane) const {
     float acc = 0.0f;
     if constexpr (vectorized) {
-      const uint4 *v = reinterpret_cast<const uint4 *>(row);
-#pragma unroll
-      for (int base = 0; base < full; base += batch) {
-        uint4 loaded[batch];
-#pragma unroll
-        for (int i = 0; i < batch; ++i)
-          if (base + i < full)
-            loaded[i] = base == 0 ? first[i] : loadStreaming(v + (base + i) * kWarp + lane);
-#pragma unroll
-        for (int i = 0; i < batch; ++i) {
-          if (base + i >= full)
-            break;
-          float w[per];
-          widen(loaded[i], w, W());
-          const float *xv = xs + ((base + i) * kWarp + lane) * per;
-#pragma unroll
-          for (int e = 0; e < per; ++e)
-            acc = fmaf(w[e], xv[e], acc);
-        }
-      }
-      if (lane < vectors % kWarp) {
-        uint4 tail = loadStreaming(v + full * kWarp + lane);
+      stream(row, lane, [&](const uint4 &loaded, int index) {
         float w[per];
-        widen(tail, w, W());
-        const float *xv = xs + (full * kWarp + lane) * per;
+        widen(loaded, w, W());
+        const float *xv = xs + index * per;
 #pragma unroll
         for (int e = 0; e < per; ++e)
           acc = fmaf(w[e], xv[e], acc);
-      }
+      });
     } else {
       // Rows not a multiple of 16 bytes (small test models): element by element.
       for (int k = lane; k < K; k += kWarp)
@@ -197,36 +260,54 @@ struct Segments {
   int rows[3];
 };
 
+/// Element s (< 3) of a kernel parameter's array, chosen by selects rather than indexing, which
+/// would copy the array out of parameter space.
+template <typename T> __device__ __forceinline__ T pick(const T (&values)[3], int s) {
+  return s == 0 ? values[0] : s == 1 ? values[1] : values[2];
+}
+
+/// The output row of one matrix-vector warp: segment s and row `local` within it (segments
+/// are consecutive ranges of rows; SwiGLU's gate and up share their rows, so s is 0).
+template <Epilogue E> struct SegmentRow {
+  int s = 0, local;
+  __device__ __forceinline__ SegmentRow(const Segments &segments, int row) : local(row) {
+    if constexpr (E != Epilogue::SwiGLU)
+      while (s < 2 && local >= segments.rows[s]) {
+        local -= segments.rows[s];
+        ++s;
+      }
+  }
+  /// The weight row of this output, [K] in W.
+  template <typename W, int K>
+  __device__ __forceinline__ const W *weight(const Segments &segments) const {
+    return static_cast<const W *>(pick(segments.w, s)) + static_cast<size_t>(local) * K;
+  }
+};
+
 /// One token: y_s = W_s · x' for every segment, x' = x or RMSNorm(x) (norm not null).
 /// One warp per output row; each block stages x' in shared memory (K floats, dynamic), so
 /// the norm is recomputed per block instead of costing a launch, while the first loads of
 /// each warp's row are already in flight.
 template <typename W, typename N, int K, Epilogue E, int Threads = kMatvecThreads>
 __global__ void __launch_bounds__(Threads)
-    matvecKernel(const float *__restrict__ x, const N *__restrict__ norm, float eps,
+    matvecKernel(const float *x, const N *__restrict__ norm, float eps,
                  Segments segments, const float *residual, int totalRows) {
   extern __shared__ float xs[];
   __shared__ float reduce[Threads / kWarp];
+  launchDependents();
   const int lane = threadIdx.x % kWarp;
   const int row = blockIdx.x * (Threads / kWarp) + threadIdx.x / kWarp;
   const bool active = row < totalRows;
-  // Which weight and row within it (segments are consecutive ranges of rows).
-  int s = 0, local = row;
-  if constexpr (E != Epilogue::SwiGLU)
-    while (s < 2 && local >= segments.rows[s]) {
-      local -= segments.rows[s];
-      ++s;
-    }
-  const W *w0 = static_cast<const W *>(s == 0 ? segments.w[0] : s == 1 ? segments.w[1]
-                                                                        : segments.w[2]) +
-                static_cast<size_t>(local) * K;
-  const W *w1 = static_cast<const W *>(segments.w[1]) + static_cast<size_t>(row) * K;
+  const SegmentRow<E> out(segments, row);
+  const W *w0 = out.template weight<W, K>(segments);
+  const W *w1 = static_cast<const W *>(segments.w[1]) + static_cast<size_t>(row) * K; // up
   RowLoads<W, K> first, second;
   if (active) {
     first.issue(w0, lane);
     if constexpr (E == Epilogue::SwiGLU)
       second.issue(w1, lane);
   }
+  waitForPredecessors(); // x, and y (an earlier kernel may still read it)
   stageInput<N, K, Threads>(x, norm, eps, xs, reduce);
   if (!active)
     return;
@@ -238,11 +319,11 @@ __global__ void __launch_bounds__(Threads)
   } else {
     float dot = first.dot(w0, xs, lane);
     if (lane == 0) {
-      float *y = s == 0 ? segments.y[0] : s == 1 ? segments.y[1] : segments.y[2];
+      float *y = pick(segments.y, out.s);
       if constexpr (E == Epilogue::Residual)
-        y[local] = residual[local] + dot;
+        y[out.local] = residual[out.local] + dot;
       else
-        y[local] = dot;
+        y[out.local] = dot;
     }
   }
 }
@@ -288,25 +369,22 @@ __device__ __forceinline__ float quantizeStaged(const float *xs, int8_t *q, floa
   return absmax / 127.0f;
 }
 
-/// Σ_k W[row, k] · q[k] in int32 (exact) over one int8 row, reduced across the warp: 16-byte
-/// loads of 16 weights, four dp4a each.
+/// Σ_k W[row, k] · q[k] in int32 (exact) over one int8 row whose first loads `loads` issued,
+/// reduced across the warp: 16-byte loads of 16 weights, four dp4a each.
 template <int K>
-__device__ __forceinline__ int32_t rowDotInt8(const int8_t *__restrict__ row, const int8_t *q,
+__device__ __forceinline__ int32_t rowDotInt8(const RowLoads<int8_t, K> &loads,
+                                              const int8_t *__restrict__ row, const int8_t *q,
                                               int lane) {
   int32_t acc = 0;
-  if constexpr (K % 16 == 0) {
-    constexpr int vectors = K / 16;
-    const uint4 *w = reinterpret_cast<const uint4 *>(row);
+  if constexpr (RowLoads<int8_t, K>::vectorized) {
     const int4 *x = reinterpret_cast<const int4 *>(q);
-#pragma unroll 8
-    for (int v = lane; v < vectors; v += kWarp) {
-      const uint4 wv = loadStreaming(w + v);
-      const int4 xv = x[v];
-      acc = __dp4a(static_cast<int>(wv.x), xv.x, acc);
-      acc = __dp4a(static_cast<int>(wv.y), xv.y, acc);
-      acc = __dp4a(static_cast<int>(wv.z), xv.z, acc);
-      acc = __dp4a(static_cast<int>(wv.w), xv.w, acc);
-    }
+    loads.stream(row, lane, [&](const uint4 &w, int index) {
+      const int4 xv = x[index];
+      acc = __dp4a(static_cast<int>(w.x), xv.x, acc);
+      acc = __dp4a(static_cast<int>(w.y), xv.y, acc);
+      acc = __dp4a(static_cast<int>(w.z), xv.z, acc);
+      acc = __dp4a(static_cast<int>(w.w), xv.w, acc);
+    });
   } else {
     for (int k = lane; k < K; k += kWarp)
       acc += static_cast<int32_t>(row[k]) * static_cast<int32_t>(q[k]);
@@ -322,48 +400,49 @@ struct Scales {
   const float *s[3];
 };
 
-/// matvecKernel for w8a8 weights: the block stages x' (normalized when norm is not null),
-/// quantizes it into shared memory, then one warp per output row.
+/// matvecKernel for w8a8 weights: one warp per output row issues its row's first loads, then
+/// the block stages x' (normalized when norm is not null) and quantizes it into shared memory.
 template <typename N, int K, Epilogue E, int Threads>
 __global__ void __launch_bounds__(Threads)
-    matvecW8A8Kernel(const float *__restrict__ x, const N *__restrict__ norm, float eps,
+    matvecW8A8Kernel(const float *x, const N *__restrict__ norm, float eps,
                      Segments segments, Scales scales, const float *residual, int totalRows) {
   extern __shared__ float xs[];
   __shared__ float reduce[Threads / kWarp];
+  launchDependents();
   int8_t *q = reinterpret_cast<int8_t *>(xs + K);
-  stageInput<N, K, Threads>(x, norm, eps, xs, reduce);
-  const float scale = quantizeStaged<K, Threads>(xs, q, reduce);
   const int lane = threadIdx.x % kWarp;
   const int row = blockIdx.x * (Threads / kWarp) + threadIdx.x / kWarp;
-  if (row >= totalRows)
+  const bool active = row < totalRows;
+  const SegmentRow<E> out(segments, row);
+  const int8_t *w0 = out.template weight<int8_t, K>(segments);
+  const int8_t *w1 = static_cast<const int8_t *>(segments.w[1]) + static_cast<size_t>(row) * K;
+  RowLoads<int8_t, K> first, second;
+  if (active) {
+    first.issue(w0, lane);
+    if constexpr (E == Epilogue::SwiGLU)
+      second.issue(w1, lane);
+  }
+  waitForPredecessors();
+  stageInput<N, K, Threads>(x, norm, eps, xs, reduce);
+  const float scale = quantizeStaged<K, Threads>(xs, q, reduce);
+  if (!active)
     return;
   if constexpr (E == Epilogue::SwiGLU) {
-    const int8_t *gate = static_cast<const int8_t *>(segments.w[0]) + static_cast<size_t>(row) * K;
-    const int8_t *up = static_cast<const int8_t *>(segments.w[1]) + static_cast<size_t>(row) * K;
-    const int32_t ga = rowDotInt8<K>(gate, q, lane), ua = rowDotInt8<K>(up, q, lane);
+    const int32_t ga = rowDotInt8<K>(first, w0, q, lane), ua = rowDotInt8<K>(second, w1, q, lane);
     if (lane == 0) {
       const float g = scale * (scales.s[0][row] * static_cast<float>(ga));
       const float u = scale * (scales.s[1][row] * static_cast<float>(ua));
       segments.y[0][row] = g / (1.0f + expf(-g)) * u;
     }
   } else {
-    int s = 0, local = row;
-    while (s < 2 && local >= segments.rows[s]) {
-      local -= segments.rows[s];
-      ++s;
-    }
-    const int8_t *w = static_cast<const int8_t *>(s == 0 ? segments.w[0] : s == 1 ? segments.w[1]
-                                                                                 : segments.w[2]) +
-                      static_cast<size_t>(local) * K;
-    const int32_t acc = rowDotInt8<K>(w, q, lane);
+    const int32_t acc = rowDotInt8<K>(first, w0, q, lane);
     if (lane == 0) {
-      const float *ws = s == 0 ? scales.s[0] : s == 1 ? scales.s[1] : scales.s[2];
-      const float y = scale * (ws[local] * static_cast<float>(acc));
-      float *out = s == 0 ? segments.y[0] : s == 1 ? segments.y[1] : segments.y[2];
+      const float y = scale * (pick(scales.s, out.s)[out.local] * static_cast<float>(acc));
+      float *dst = pick(segments.y, out.s);
       if constexpr (E == Epilogue::Residual)
-        out[local] = residual[local] + y;
+        dst[out.local] = residual[out.local] + y;
       else
-        out[local] = y;
+        dst[out.local] = y;
     }
   }
 }
@@ -371,8 +450,9 @@ __global__ void __launch_bounds__(Threads)
 /// Prefill: each row of x (normalized when norm is not null) quantized into q[n, K] with its
 /// scale in scales[n], one block per row.
 template <typename N, int K>
-__global__ void quantizeRowsKernel(const float *__restrict__ x, const N *__restrict__ norm,
+__global__ void quantizeRowsKernel(const float *x, const N *__restrict__ norm,
                                    float eps, int8_t *__restrict__ q, float *__restrict__ scales) {
+  startAfterPredecessors();
   extern __shared__ float xs[];
   __shared__ float reduce[256 / kWarp];
   const int i = blockIdx.x;
@@ -388,11 +468,12 @@ __global__ void quantizeRowsKernel(const float *__restrict__ x, const N *__restr
 /// Prefill epilogue of an int8 GEMM: acc[n, rows] int32 to y = s_i · (w_scale_j · acc), plus
 /// the residual already in y (Residual), or SwiGLU of two accumulators (gate, up).
 template <Epilogue E>
-__global__ void w8a8EpilogueKernel(const int32_t *__restrict__ acc, const int32_t *__restrict__ acc2,
-                                   const float *__restrict__ tokenScales,
+__global__ void w8a8EpilogueKernel(const int32_t *acc, const int32_t *acc2,
+                                   const float *tokenScales,
                                    const float *__restrict__ rowScales,
                                    const float *__restrict__ rowScales2, float *y, int n,
                                    int rows) {
+  startAfterPredecessors();
   const int64_t count = static_cast<int64_t>(n) * rows;
   for (int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; e < count;
        e += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -413,6 +494,7 @@ __global__ void w8a8EpilogueKernel(const int32_t *__restrict__ acc, const int32_
 template <typename W>
 __global__ void embeddingKernel(const int32_t *__restrict__ tokens, const W *__restrict__ table,
                                 float *__restrict__ y, int hidden) {
+  startAfterPredecessors();
   const int i = blockIdx.x;
   const W *row = table + static_cast<size_t>(tokens[i]) * hidden;
   for (int k = threadIdx.x; k < hidden; k += blockDim.x)
@@ -421,8 +503,9 @@ __global__ void embeddingKernel(const int32_t *__restrict__ tokens, const W *__r
 
 /// out[i, :] = (norm ? RMSNorm(x[i, :]) : x[i, :]) in T: the input of a prefill GEMM.
 template <typename N, typename T, int K>
-__global__ void normalizeRowsKernel(const float *__restrict__ x, const N *__restrict__ norm,
+__global__ void normalizeRowsKernel(const float *x, const N *__restrict__ norm,
                                     float eps, T *__restrict__ out) {
+  startAfterPredecessors();
   __shared__ float reduce[256 / kWarp];
   const float *row = x + static_cast<size_t>(blockIdx.x) * K;
   T *dst = out + static_cast<size_t>(blockIdx.x) * K;
@@ -439,8 +522,9 @@ __global__ void normalizeRowsKernel(const float *__restrict__ x, const N *__rest
 
 /// out = silu(gate) · up over count elements, in T (the down projection's GEMM input).
 template <typename T>
-__global__ void swigluKernel(const float *__restrict__ gate, const float *__restrict__ up,
+__global__ void swigluKernel(const float *gate, const float *up,
                              T *__restrict__ out, int64_t count) {
+  startAfterPredecessors();
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < count;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     float g = gate[i];
@@ -450,6 +534,7 @@ __global__ void swigluKernel(const float *__restrict__ gate, const float *__rest
 
 /// y = a + b over count elements (y may be a or b).
 __global__ void addKernel(const float *a, const float *b, float *y, int64_t count) {
+  startAfterPredecessors();
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < count;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x)
     y[i] = a[i] + b[i];
@@ -474,6 +559,7 @@ __global__ void ropeStoreKernel(const float *__restrict__ q, const float *__rest
                                 const float *__restrict__ invFreq, float *__restrict__ qr,
                                 KV *__restrict__ kCache, KV *__restrict__ vCache, int heads,
                                 int kvHeads) {
+  startAfterPredecessors();
   const int i = blockIdx.x;
   const int position = positions[i];
   constexpr int half = D / 2;
@@ -506,6 +592,7 @@ __global__ void ropeStoreKernel(const float *__restrict__ q, const float *__rest
 template <int D>
 __global__ void ropeKernel(float *__restrict__ x, const int32_t *__restrict__ positions,
                            const float *__restrict__ invFreq, int heads) {
+  startAfterPredecessors();
   const int i = blockIdx.x;
   constexpr int half = D / 2;
   for (int p = threadIdx.x; p < heads * half; p += blockDim.x) {
@@ -539,8 +626,8 @@ template <int D, int G, int C> constexpr int kOutputsPerThread = (G * D + C - 1)
 /// probability-weighted values. Every thread of the block must call it.
 template <typename KV, int D, int G, int C>
 __device__ __forceinline__ void attendChunk(AttentionScratch<D, G, C> &sh,
-                                            const KV *__restrict__ kCache,
-                                            const KV *__restrict__ vCache, int kvHeads, int g,
+                                            const KV *kCache,
+                                            const KV *vCache, int kvHeads, int g,
                                             int begin, int count,
                                             float (&acc)[kOutputsPerThread<D, G, C>]) {
   const int t = threadIdx.x;
@@ -689,18 +776,20 @@ __device__ __forceinline__ void resetAttention(AttentionScratch<D, G, C> &sh,
 /// partials that attentionCombineKernel merges.
 template <typename KV, int D, int G>
 __global__ void __launch_bounds__(kDecodeChunk)
-    attentionDecodeKernel(const float *__restrict__ q, const float *__restrict__ k,
-                          const float *__restrict__ v, const int32_t *__restrict__ positions,
+    attentionDecodeKernel(const float *q, const float *k,
+                          const float *v, const int32_t *__restrict__ positions,
                           const float *__restrict__ invFreq, KV *__restrict__ kCache,
                           KV *__restrict__ vCache, float *__restrict__ partial,
                           float *__restrict__ out, int kvHeads, int splits) {
   constexpr int C = kDecodeChunk, half = D / 2;
   __shared__ AttentionScratch<D, G, C> sh;
+  launchDependents();
   const int g = blockIdx.x, s = blockIdx.y, t = threadIdx.x;
-  const int position = positions[0], len = position + 1;
+  const int position = positions[0], len = position + 1; // uploaded before the forward pass
   const int begin = s * C;
   if (begin >= len)
-    return;
+    return; // block (g, 0) always waits, which orders the grid after its predecessors
+  waitForPredecessors();
   const float scale = rsqrtf(static_cast<float>(D));
   for (int p = t; p < G * half; p += C) {
     const int h = p / half, j = p % half;
@@ -763,6 +852,7 @@ __global__ void __launch_bounds__(kPrefillChunk)
     attentionPrefillKernel(const float *__restrict__ qr, const KV *__restrict__ kCache,
                            const KV *__restrict__ vCache, const int32_t *__restrict__ positions,
                            float *__restrict__ out, int kvHeads, int n) {
+  startAfterPredecessors();
   constexpr int C = kPrefillChunk, Q = kPrefillQueries, R = G * Q; // R query rows, r = q·G + h
   constexpr int per = kPerVector<KV>;
   constexpr bool vectorized = (D * sizeof(KV)) % 16 == 0 && C % (D / per) == 0;
@@ -933,9 +1023,10 @@ __global__ void __launch_bounds__(kPrefillChunk)
 /// out[h, :] from the partials of the splits (of `chunk` keys) that len = positions[0] + 1
 /// covers.
 template <int D>
-__global__ void attentionCombineKernel(const float *__restrict__ partial,
+__global__ void attentionCombineKernel(const float *partial,
                                        const int32_t *__restrict__ positions,
                                        float *__restrict__ out, int splits, int chunk) {
+  startAfterPredecessors();
   const int h = blockIdx.x;
   const int used = (positions[0] + 1 + chunk - 1) / chunk;
   if (used == 1)
@@ -953,6 +1044,83 @@ __global__ void attentionCombineKernel(const float *__restrict__ partial,
       value += p[s * (D + 2) + 2 + d] * expf(p[s * (D + 2)] - m);
     out[static_cast<size_t>(h) * D + d] = value / total;
   }
+}
+
+/// One step of greedy decoding on the device as the host reads it, from mapped host memory.
+struct GreedyStep {
+  int32_t token;     // the highest logit's id, the lowest among equals
+  int32_t nonFinite; // some logit was NaN or infinite
+  int32_t position;  // the position this step ran at: tells a written slot from a stale one
+  int32_t unused;
+};
+
+/// Greedy decoding on the device, after the decode step's lm_head: the highest of
+/// logits[vocab] becomes the next step's input token and the position advances, so the next
+/// replay of the decode graph runs without the host in between; the host learns the id from
+/// ring[position % ringSize]. One block: each thread keeps the first maximum of its strided
+/// share (16-byte loads when vocab allows), then the block reduces (value, id) pairs.
+template <int Threads>
+__global__ void __launch_bounds__(Threads)
+    greedyNextKernel(const float *logits, int vocab, int32_t *tokens,
+                     int32_t *positions, GreedyStep *ring, int ringSize) {
+  startAfterPredecessors();
+  float best = -INFINITY;
+  int id = 0x7fffffff;
+  uint32_t nonFinite = 0;
+  auto consider = [&](float v, int i) {
+    nonFinite |= static_cast<uint32_t>((__float_as_uint(v) & 0x7f800000u) == 0x7f800000u);
+    if (v > best) { // each thread visits its ids in increasing order: the first maximum stays
+      best = v;
+      id = i;
+    }
+  };
+  if (vocab % 4 == 0) {
+    const float4 *v = reinterpret_cast<const float4 *>(logits);
+#pragma unroll 4
+    for (int i = threadIdx.x; i < vocab / 4; i += Threads) {
+      const float4 x = v[i];
+      consider(x.x, 4 * i);
+      consider(x.y, 4 * i + 1);
+      consider(x.z, 4 * i + 2);
+      consider(x.w, 4 * i + 3);
+    }
+  } else {
+    for (int i = threadIdx.x; i < vocab; i += Threads)
+      consider(logits[i], i);
+  }
+  auto better = [](float v, int i, float w, int j) { return v > w || (v == w && i < j); };
+#pragma unroll
+  for (int offset = kWarp / 2; offset > 0; offset /= 2) {
+    const float v = __shfl_xor_sync(0xffffffffu, best, offset);
+    const int i = __shfl_xor_sync(0xffffffffu, id, offset);
+    if (better(v, i, best, id)) {
+      best = v;
+      id = i;
+    }
+  }
+  __shared__ float warpBest[Threads / kWarp];
+  __shared__ int warpId[Threads / kWarp];
+  if (threadIdx.x % kWarp == 0) {
+    warpBest[threadIdx.x / kWarp] = best;
+    warpId[threadIdx.x / kWarp] = id;
+  }
+  const bool anyNonFinite = __syncthreads_or(static_cast<int>(nonFinite));
+  if (threadIdx.x != 0)
+    return;
+  for (int w = 1; w < Threads / kWarp; ++w)
+    if (better(warpBest[w], warpId[w], best, id)) {
+      best = warpBest[w];
+      id = warpId[w];
+    }
+  if (id == 0x7fffffff)
+    id = 0; // every logit -inf: the host's argmax answers 0 as well
+  const int position = positions[0];
+  tokens[0] = id;
+  positions[0] = position + 1;
+  GreedyStep &slot = ring[position % ringSize];
+  slot.token = id;
+  slot.nonFinite = anyNonFinite ? 1 : 0;
+  slot.position = position;
 }
 
 //===----------------------------------------------------------------------===//

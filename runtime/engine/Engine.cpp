@@ -15,6 +15,9 @@ extern "C" {
 __attribute__((weak)) int32_t inferno_model_open(const uint8_t *const *weights, int32_t synthetic,
                                                  uint64_t seed, char *error, int64_t error_size);
 __attribute__((weak)) const char *inferno_model_device(void);
+__attribute__((weak)) int64_t inferno_model_greedy(int32_t token, int32_t position, int64_t steps,
+                                                   int32_t (*on_token)(int32_t, void *),
+                                                   void *user);
 }
 
 namespace inferno::rt {
@@ -220,6 +223,39 @@ Status Engine::feed(const std::vector<int32_t> &tokens, int64_t chunk, bool allL
     position_ += count;
   }
   return Status();
+}
+
+Expected<bool> Engine::decodeGreedy(int32_t token, int64_t steps,
+                                    const std::function<bool(int32_t)> &onToken) {
+  if (inferno_model_greedy == nullptr || steps < 1)
+    return false;
+  if (token < 0 || token >= manifest_.vocab)
+    return makeError("token id " + std::to_string(token) + " is outside the vocabulary (" +
+                     std::to_string(manifest_.vocab) + " tokens)");
+  steps = std::min(steps, manifest_.context - position_);
+  if (steps < 1)
+    return makeError("context limit: " + std::to_string(position_ + 1) +
+                     " tokens do not fit in " + std::to_string(manifest_.context));
+  // Each id handed over means one more token fed: the position advances before the caller
+  // sees it, as after feed().
+  struct Call {
+    Engine *engine;
+    const std::function<bool(int32_t)> *onToken;
+  } call{this, &onToken};
+  auto trampoline = [](int32_t id, void *user) -> int32_t {
+    Call &c = *static_cast<Call *>(user);
+    ++c.engine->position_;
+    return (*c.onToken)(id) ? 1 : 0;
+  };
+  const int64_t handed = inferno_model_greedy(token, static_cast<int32_t>(position_), steps,
+                                              trampoline, &call);
+  if (handed == -2)
+    return false;
+  if (handed == -1)
+    return makeError("the model produced a non-finite logit at position " +
+                     std::to_string(position_ + 1) + // as the host loop counts it, after the feed
+                     ": its weights hold NaN or infinite values, or overflow");
+  return true;
 }
 
 } // namespace inferno::rt

@@ -6,6 +6,7 @@
 #include "runtime/engine/Artifact.h"
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -43,6 +44,14 @@ public:
   /// `logits` receives the last token's logits, or every token's when `allLogits`.
   Status feed(const std::vector<int32_t> &tokens, int64_t chunk, bool allLogits,
               std::vector<float> &logits);
+
+  /// Greedy decoding without the logits leaving the device, on artifacts that can (abi.h's
+  /// inferno_model_greedy): feeds `token`, then each step's highest-logit id, handing every id
+  /// to `onToken` (false: stop) with position() already counting the token that produced it;
+  /// at most `steps` forward passes, and no more than the context holds. false, having run
+  /// nothing, when this artifact or its current mode cannot (the caller samples on the host).
+  Expected<bool> decodeGreedy(int32_t token, int64_t steps,
+                              const std::function<bool(int32_t)> &onToken);
 
 private:
   Engine() = default;

@@ -274,6 +274,34 @@ public:
       stream.emplace(tokenizer_->streamDecoder());
     auto decodeStart = std::chrono::steady_clock::now();
     std::vector<int32_t> generated;
+    // Takes a sampled id: stops at an end-of-sequence id, else prints it; true when it is to
+    // be fed for the next one.
+    auto emit = [&](int32_t next) {
+      bool eos = std::find(m.eosTokenIds.begin(), m.eosTokenIds.end(), next) != m.eosTokenIds.end();
+      if (eos && !options_.ignoreEos)
+        return false;
+      generated.push_back(next);
+      sampler_.accept(next);
+      if (printIds) {
+        std::printf(generated.size() == 1 ? "%d" : " %d", next);
+      } else {
+        std::string piece = stream->push(next);
+        std::fwrite(piece.data(), 1, piece.size(), stdout);
+      }
+      std::fflush(stdout);
+      if (static_cast<int64_t>(generated.size()) == options_.maxTokens)
+        return false;
+      if (engine_.position() >= m.context) {
+        std::fprintf(stderr, "\n[stopped: the context of %lld tokens is full]\n",
+                     static_cast<long long>(m.context));
+        return false;
+      }
+      return true;
+    };
+    // Plain greedy decoding with nothing that reads the logits on the host runs on the
+    // device where the artifact can (the ids come back, the logits stay); the first id still
+    // comes from the prompt's logits here.
+    const bool greedyOnDevice = sampler_.plainGreedy() && options_.dumpLogits.empty();
     while (static_cast<int64_t>(generated.size()) < options_.maxTokens) {
       if (!options_.dumpLogits.empty())
         dumped_.insert(dumped_.end(), logits_.begin(), logits_.end());
@@ -293,24 +321,19 @@ public:
                 ") at position " + std::to_string(engine_.position()) +
                 ": its weights hold NaN or infinite values, or overflow");
       int32_t next = sampler_.sample(logits_);
-      bool eos = std::find(m.eosTokenIds.begin(), m.eosTokenIds.end(), next) != m.eosTokenIds.end();
-      if (eos && !options_.ignoreEos)
+      if (!emit(next))
         break;
-      generated.push_back(next);
-      sampler_.accept(next);
-      if (printIds) {
-        std::printf(generated.size() == 1 ? "%d" : " %d", next);
-      } else {
-        std::string piece = stream->push(next);
-        std::fwrite(piece.data(), 1, piece.size(), stdout);
-      }
-      std::fflush(stdout);
-      if (static_cast<int64_t>(generated.size()) == options_.maxTokens)
-        break;
-      if (engine_.position() >= m.context) {
-        std::fprintf(stderr, "\n[stopped: the context of %lld tokens is full]\n",
-                     static_cast<long long>(m.context));
-        break;
+      if (greedyOnDevice) {
+        const int64_t steps = options_.maxTokens - static_cast<int64_t>(generated.size());
+        Expected<bool> ran = engine_.decodeGreedy(next, steps, [&](int32_t id) {
+          fed_.push_back(next); // the token whose forward pass produced `id`
+          next = id;
+          return emit(id);
+        });
+        if (!ran)
+          die(ran.error().message);
+        if (*ran)
+          break;
       }
       if (Status s = engine_.feed({next}, 1, false, logits_); !s)
         die(s.message());

@@ -41,7 +41,7 @@ int32_t Sampler::sample(const std::vector<float> &original) {
   const int64_t n = static_cast<int64_t>(original.size());
   // Greedy without a penalty reads the logits as they are: no copy of a 128K-entry vector
   // per token.
-  if (options_.temperature <= 0.0f && options_.repeatPenalty == 1.0f)
+  if (plainGreedy())
     return argmax(original.data(), n);
   std::vector<float> logits = original;
   if (options_.repeatPenalty != 1.0f) {

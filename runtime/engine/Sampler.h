@@ -29,6 +29,8 @@ public:
   explicit Sampler(SamplerOptions options) : options_(options), rng_(options.seed) {}
 
   int32_t sample(const std::vector<float> &logits);
+  /// Whether sample() is the argmax of the logits as they are (greedy, no penalty).
+  bool plainGreedy() const { return options_.temperature <= 0.0f && options_.repeatPenalty == 1.0f; }
   /// Remember a token of the context (prompt or generated) for the repetition penalty.
   void accept(int32_t token);
 

@@ -7,7 +7,8 @@
 # 2. the CUDA and the CPU artifact of the same model on the same prompt (logits and ids)
 # 3. parity with Hugging Face transformers (hf_parity.py): the real tiny checkpoints (f32), the
 #    scaled-down 1B and 8B structures (bf16), and the full-size 1B on synthetic weights; w8a8
-#    against the numpy reference's exact simulation
+#    against the numpy reference's exact simulation; greedy decoding on the device against the
+#    host's argmax
 # 4. compute-sanitizer: memcheck and racecheck on a bf16 and an f32 model, initcheck on f32
 # 5. INFERNO_CUDA_PROFILE: where a decode step's time goes, kernel by kernel, and the decode
 #    graph split into GPU and host time
@@ -66,6 +67,19 @@ python3 test/reference/llama_ref.py "$W/w8-model" --prompt-ids 1,17,42,99,5 -n 4
 python3 test/reference/compare.py "$W/w8.npy" "$W/w8-ref.npy" --rel-l2 1e-2 --rel-l2-median 1e-5 \
   --same-ids-except-ties 1e-3 -q && echo "w8a8 (scaled-down 1B) against the exact simulation: pass" ||
   { echo "FAIL: w8a8 parity"; status=1; }
+# Greedy decoding on the device (each id fed back there, no logits copied out) against the
+# host's argmax over the copied logits (--dump-logits keeps the host loop): the decode kernels
+# are deterministic, so the ids must be the same.
+for run in "m1 --weights $W/m1-model" "l1b --synthetic-weights 7" "w8 --weights $W/w8-model"; do
+  set -- $run
+  m=$1; shift
+  common=(--prompt-ids 3,14,15,92,65,35,89,79 -n 96 --temperature 0 --ignore-eos --ids)
+  device=$("$W/$m-cuda/model" "$@" "${common[@]}") &&
+  host=$("$W/$m-cuda/model" "$@" "${common[@]}" --dump-logits "$W/$m-greedy.npy") &&
+  [ -n "$device" ] && [ "$device" = "$host" ] &&
+    echo "$m: greedy on the device = greedy on the host over $(echo $device | wc -w) ids" ||
+    { echo "FAIL: $m greedy on the device differs from the host's"; status=1; }
+done
 [ "$QUICK" = --quick ] && exit $status
 
 ids=$(python3 -c "import random; r=random.Random(2); print(','.join(str(r.randrange(1000, 100000)) for _ in range(32)))")

@@ -13,10 +13,12 @@
     it as a model; refusals (I8, rank 3, an existing output) leave nothing behind
   - hf_parity.py's comparison on logits from the numpy reference: a faithful "artifact" passes,
     a perturbed one fails, near-ties are recognised
+  - bench-cuda.py's bytes per decoded token: lm_head counted, an untied embedding not
 
 Prints one line per check and "N passed, N failed"; exit status 1 if any check failed.
 """
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -293,6 +295,23 @@ def check_compare(model):
           any("dumped logits' argmax" in p for p in figures["problems"]), str(figures["problems"]))
 
 
+def check_bench_bytes():
+    """bench-cuda.py's decode bytes: lm_head is read whole per token, an untied embedding is not."""
+    spec = importlib.util.spec_from_file_location("bench_cuda", os.path.join(ROOT, "scripts", "bench-cuda.py"))
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    layer = ("model.layers.0.mlp.down_proj.weight", [8, 32], 512)
+    norm = ("model.norm.weight", [8], 16)
+    embed = ("model.embed_tokens.weight", [100, 8], 1600)
+    head = ("lm_head.weight", [100, 8], 1600)
+    tied = dict(tensors=[embed, layer, norm])
+    untied = dict(tensors=[embed, layer, norm, head])
+    check("decode bytes: a tied embedding counts once, as lm_head",
+          bench.weight_bytes(tied) == 1600 + 512 + 16, str(bench.weight_bytes(tied)))
+    check("decode bytes: an untied embedding does not count, lm_head does",
+          bench.weight_bytes(untied) == 512 + 16 + 1600, str(bench.weight_bytes(untied)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", help="scratch folder (default: a temporary one, removed)")
@@ -305,6 +324,7 @@ def main():
         check_splitmix()
         check_values()
         check_rounding()
+        check_bench_bytes()
         check_checkpoint(work)
     finally:
         if not args.work:

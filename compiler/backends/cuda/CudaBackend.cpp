@@ -547,6 +547,7 @@ FailureOr<std::string> SourceEmitter::run() {
       << "template <typename T> T *kv(Device &d, uint64_t element) {\n"
       << "  return reinterpret_cast<T *>(d.kv) + element;\n}\n\n"
       << "void forwardPass(Device &d, int n, bool allLogits) {\n"
+      << "  beginPass(d, n);\n"
       << "  float *const a = d.activations;\n"
       << body_ << "}\n} // namespace\n\n"
       << "extern \"C\" {\n"
@@ -562,6 +563,9 @@ FailureOr<std::string> SourceEmitter::run() {
       << "  return 0;\n}\n\n"
       << "void inferno_model_forward(const inferno_forward_args *args) {\n"
       << "  forward(kLayout, args, forwardPass);\n}\n\n"
+      << "int64_t inferno_model_greedy(int32_t token, int32_t position, int64_t steps,\n"
+      << "                             int32_t (*onToken)(int32_t, void *), void *user) {\n"
+      << "  return greedy(kLayout, token, position, steps, onToken, user, forwardPass);\n}\n\n"
       << "const char *inferno_model_device(void) { return device().name.c_str(); }\n"
       << "}\n";
   return out;

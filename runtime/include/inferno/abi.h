@@ -58,10 +58,22 @@ void inferno_model_forward(const inferno_forward_args *args);
  * mapped weight files (weights[i], as for forward), or with synthetic != 0 ignores them
  * (weights may be NULL) and fills every tensor with the seeded values of --synthetic-weights.
  * Returns 0, or non-zero with a one-line reason in error[error_size].
- * inferno_model_device names the device, for --stats. */
+ * inferno_model_device names the device, for --stats.
+ *
+ * inferno_model_greedy decodes greedily on the device: it runs `token` at `position`, then
+ * each step's highest-logit id (the lowest among equal logits) at the next position, for at
+ * most `steps` forward passes, without the logits leaving the device. on_token(id, user)
+ * receives every step's id in order and returns 0 to stop. The device may run one step past
+ * the last id handed over; that step's cache row lies past the positions the caller counts
+ * as filled, and the next forward there overwrites it. Returns how many ids were handed over;
+ * -1 when a step's logits held a NaN or an infinity (that step's id is not handed over); -2,
+ * having run nothing, when the object cannot decode this way now (while profiling), and the
+ * caller samples on the host. */
 int32_t inferno_model_open(const uint8_t *const *weights, int32_t synthetic, uint64_t seed,
                            char *error, int64_t error_size);
 const char *inferno_model_device(void);
+int64_t inferno_model_greedy(int32_t token, int32_t position, int64_t steps,
+                             int32_t (*on_token)(int32_t id, void *user), void *user);
 
 #ifdef __cplusplus
 }
