@@ -625,6 +625,18 @@ inline void profiledForward(Device &d, int n, bool allLogits, ForwardFn fn) {
   p.previousEnd = n == 1 ? start : 0;
 }
 
+/// Captures what `enqueue` launches on the model's stream as one executable graph.
+template <typename Enqueue> cudaGraphExec_t captureGraph(Device &d, Enqueue &&enqueue) {
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  INFERNO_CUDA_CHECK(cudaStreamBeginCapture(d.stream, cudaStreamCaptureModeThreadLocal));
+  enqueue();
+  INFERNO_CUDA_CHECK(cudaStreamEndCapture(d.stream, &graph));
+  INFERNO_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  INFERNO_CUDA_CHECK(cudaGraphDestroy(graph));
+  return exec;
+}
+
 /// After open: one prefill of max_batch tokens and one decode step, eagerly, then the decode
 /// graph captured. CUDA loads kernels lazily (cuBLAS picks and loads its GEMM kernels at their
 /// first use), which would otherwise land in the first prompt's time; the KV cache rows this
@@ -645,12 +657,7 @@ inline void warmUp(const ModelLayout &layout, int64_t context, ForwardFn fn) {
   fn(d, n, false);
   fn(d, 1, false);
   d.decodeWarm = true;
-  cudaGraph_t graph;
-  INFERNO_CUDA_CHECK(cudaStreamBeginCapture(d.stream, cudaStreamCaptureModeThreadLocal));
-  fn(d, 1, false);
-  INFERNO_CUDA_CHECK(cudaStreamEndCapture(d.stream, &graph));
-  INFERNO_CUDA_CHECK(cudaGraphInstantiate(&d.decodeGraph, graph, 0));
-  INFERNO_CUDA_CHECK(cudaGraphDestroy(graph));
+  d.decodeGraph = captureGraph(d, [&] { fn(d, 1, false); });
   INFERNO_CUDA_CHECK(cudaStreamSynchronize(d.stream));
   d.profile.enabled = profiling;
 }
@@ -699,14 +706,8 @@ inline void forward(const ModelLayout &layout, const inferno_forward_args *args,
   if (d.profile.enabled) {
     profiledForward(d, n, allLogits, fn);
   } else if (n == 1 && !allLogits && d.decodeWarm) {
-    if (d.decodeGraph == nullptr) {
-      cudaGraph_t graph;
-      INFERNO_CUDA_CHECK(cudaStreamBeginCapture(d.stream, cudaStreamCaptureModeThreadLocal));
-      fn(d, 1, false);
-      INFERNO_CUDA_CHECK(cudaStreamEndCapture(d.stream, &graph));
-      INFERNO_CUDA_CHECK(cudaGraphInstantiate(&d.decodeGraph, graph, 0));
-      INFERNO_CUDA_CHECK(cudaGraphDestroy(graph));
-    }
+    if (d.decodeGraph == nullptr)
+      d.decodeGraph = captureGraph(d, [&] { fn(d, 1, false); });
     INFERNO_CUDA_CHECK(cudaGraphLaunch(d.decodeGraph, d.stream));
   } else {
     fn(d, n, allLogits);
@@ -742,14 +743,11 @@ inline int64_t greedy(const ModelLayout &layout, int32_t token, int32_t position
     INFERNO_CUDA_CHECK(cudaHostGetDevicePointer(&ring, d.greedyRing, 0));
     for (cudaEvent_t &event : d.stepDone)
       INFERNO_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
-    cudaGraph_t graph;
-    INFERNO_CUDA_CHECK(cudaStreamBeginCapture(d.stream, cudaStreamCaptureModeThreadLocal));
-    fn(d, 1, false);
-    launch(d, greedyNextKernel<threads>, 1, threads, 0, static_cast<const float *>(d.logits),
-           static_cast<int>(layout.vocab), d.tokens, d.positions, ring, kGreedyRing);
-    INFERNO_CUDA_CHECK(cudaStreamEndCapture(d.stream, &graph));
-    INFERNO_CUDA_CHECK(cudaGraphInstantiate(&d.greedyGraph, graph, 0));
-    INFERNO_CUDA_CHECK(cudaGraphDestroy(graph));
+    d.greedyGraph = captureGraph(d, [&] {
+      fn(d, 1, false);
+      launch(d, greedyNextKernel<threads>, 1, threads, 0, static_cast<const float *>(d.logits),
+             static_cast<int>(layout.vocab), d.tokens, d.positions, ring, kGreedyRing);
+    });
   }
   d.hostTokens[0] = token;
   d.hostPositions[0] = position;
