@@ -625,6 +625,15 @@ inline void profiledForward(Device &d, int n, bool allLogits, ForwardFn fn) {
   p.previousEnd = n == 1 ? start : 0;
 }
 
+/// Copies the first n of hostTokens and hostPositions (pinned) to the device, where the
+/// forward pass reads them.
+inline void uploadInputs(Device &d, int n) {
+  INFERNO_CUDA_CHECK(cudaMemcpyAsync(d.tokens, d.hostTokens, n * sizeof(int32_t),
+                                     cudaMemcpyHostToDevice, d.stream));
+  INFERNO_CUDA_CHECK(cudaMemcpyAsync(d.positions, d.hostPositions, n * sizeof(int32_t),
+                                     cudaMemcpyHostToDevice, d.stream));
+}
+
 /// Captures what `enqueue` launches on the model's stream as one executable graph.
 template <typename Enqueue> cudaGraphExec_t captureGraph(Device &d, Enqueue &&enqueue) {
   cudaGraph_t graph;
@@ -648,10 +657,7 @@ inline void warmUp(const ModelLayout &layout, int64_t context, ForwardFn fn) {
     d.hostTokens[i] = 0;
     d.hostPositions[i] = i;
   }
-  INFERNO_CUDA_CHECK(cudaMemcpyAsync(d.tokens, d.hostTokens, n * sizeof(int32_t),
-                                     cudaMemcpyHostToDevice, d.stream));
-  INFERNO_CUDA_CHECK(cudaMemcpyAsync(d.positions, d.hostPositions, n * sizeof(int32_t),
-                                     cudaMemcpyHostToDevice, d.stream));
+  uploadInputs(d, n);
   const bool profiling = d.profile.enabled;
   d.profile.enabled = false;
   fn(d, n, false);
@@ -670,10 +676,7 @@ inline void forward(const ModelLayout &layout, const inferno_forward_args *args,
   const int n = static_cast<int>(args->n_tokens);
   std::memcpy(d.hostTokens, args->tokens, n * sizeof(int32_t));
   std::memcpy(d.hostPositions, args->positions, n * sizeof(int32_t));
-  INFERNO_CUDA_CHECK(cudaMemcpyAsync(d.tokens, d.hostTokens, n * sizeof(int32_t),
-                                     cudaMemcpyHostToDevice, d.stream));
-  INFERNO_CUDA_CHECK(cudaMemcpyAsync(d.positions, d.hostPositions, n * sizeof(int32_t),
-                                     cudaMemcpyHostToDevice, d.stream));
+  uploadInputs(d, n);
   const bool allLogits = args->all_logits != 0;
   StageProfile &p = d.profile;
   const bool timeGraph = p.graphTiming && n == 1 && !allLogits && d.decodeGraph != nullptr;
@@ -751,10 +754,7 @@ inline int64_t greedy(const ModelLayout &layout, int32_t token, int32_t position
   }
   d.hostTokens[0] = token;
   d.hostPositions[0] = position;
-  INFERNO_CUDA_CHECK(cudaMemcpyAsync(d.tokens, d.hostTokens, sizeof(int32_t),
-                                     cudaMemcpyHostToDevice, d.stream));
-  INFERNO_CUDA_CHECK(cudaMemcpyAsync(d.positions, d.hostPositions, sizeof(int32_t),
-                                     cudaMemcpyHostToDevice, d.stream));
+  uploadInputs(d, 1);
   int64_t launched = 0, delivered = 0, result = 0;
   auto launchStep = [&] {
     // Step k's event reuses step k - 2's, which the host has already waited for.
