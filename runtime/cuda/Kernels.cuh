@@ -520,16 +520,29 @@ __global__ void normalizeRowsKernel(const float *x, const N *__restrict__ norm,
     dst[k] = fromFloat<T>(norm != nullptr ? row[k] * inverse * toFloat(norm[k]) : row[k]);
 }
 
-/// out = silu(gate) · up over count elements, in T (the down projection's GEMM input).
+/// out = silu(gate) · up over count elements, in T (the down projection's GEMM input). Four
+/// elements a thread at a time (16-byte loads) where count allows: prefill's gate and up are
+/// tens of megabytes, and scalar loads left a third of the bandwidth unused. Launch it with a
+/// thread per four elements.
 template <typename T>
 __global__ void swigluKernel(const float *gate, const float *up,
                              T *__restrict__ out, int64_t count) {
   startAfterPredecessors();
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < count;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    float g = gate[i];
-    out[i] = fromFloat<T>(g / (1.0f + expf(-g)) * up[i]);
+  auto silu = [](float g, float u) { return fromFloat<T>(g / (1.0f + expf(-g)) * u); };
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  const int64_t first = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (count % 4 == 0) {
+    for (int64_t i = first; i < count / 4; i += stride) {
+      const float4 g = reinterpret_cast<const float4 *>(gate)[i];
+      const float4 u = reinterpret_cast<const float4 *>(up)[i];
+      const T values[4] = {silu(g.x, u.x), silu(g.y, u.y), silu(g.z, u.z), silu(g.w, u.w)};
+      using Word = std::conditional_t<sizeof(T) == 2, uint2, uint4>; // four T in one store
+      reinterpret_cast<Word *>(out)[i] = *reinterpret_cast<const Word *>(values);
+    }
+    return;
   }
+  for (int64_t i = first; i < count; i += stride)
+    out[i] = silu(gate[i], up[i]);
 }
 
 /// y = a + b over count elements (y may be a or b).
@@ -602,9 +615,10 @@ __global__ void ropeKernel(float *__restrict__ x, const int32_t *__restrict__ po
   }
 }
 
-/// Keys a decode attention block covers (one per thread): small, so that a short context
-/// still spreads over many blocks.
-constexpr int kDecodeChunk = 32;
+/// The fewest keys a decode attention block covers (kDecodeChunk below), for sizing the
+/// partials of split attention: the compiler allots them for this many keys a split.
+constexpr int kMinDecodeChunk = 32;
+
 /// Keys per step of prefill attention (one per thread), which walks all of a query's keys.
 constexpr int kPrefillChunk = 128;
 
@@ -767,22 +781,53 @@ __device__ __forceinline__ void resetAttention(AttentionScratch<D, G, C> &sh,
     acc[j] = 0.0f;
 }
 
+/// Shared memory of attendChunk's block: the scratch, and the value partials of its
+/// vectorized path.
+template <typename KV, int D, int G, int C> constexpr size_t attendChunkSharedBytes() {
+  constexpr int per = kPerVector<KV>;
+  constexpr bool vectorized = (D * sizeof(KV)) % 16 == 0 && C % (D / per) == 0;
+  constexpr size_t partials = vectorized ? static_cast<size_t>(C / (D / per)) * G * D : 0;
+  return sizeof(AttentionScratch<D, G, C>) + partials * sizeof(float);
+}
+
+/// Keys a decode attention block covers (one per thread): 256 where its shared memory fits
+/// the 48 KB a block has without opting in, else the largest power of two down to
+/// kMinDecodeChunk that does. Large, because a graph's grid is sized for the whole context
+/// and most of its blocks exit at once, and one block then serves a short context without
+/// merging partials: on the H100, 32 -> 256 keys took the decode step of the Llama-3.2-1B
+/// shape from 1.19 to 1.08 ms and Llama-3.1-8B's from 5.84 to 5.42 ms (both faster at a
+/// 2000-token context too).
+template <typename KV, int D, int G> constexpr int decodeChunk() {
+  constexpr size_t limit = 48 * 1024 - 64; // and a few bytes of the kernel's own
+  if constexpr (attendChunkSharedBytes<KV, D, G, 256>() <= limit)
+    return 256;
+  else if constexpr (attendChunkSharedBytes<KV, D, G, 128>() <= limit)
+    return 128;
+  else if constexpr (attendChunkSharedBytes<KV, D, G, 64>() <= limit)
+    return 64;
+  else
+    return kMinDecodeChunk;
+}
+template <typename KV, int D, int G> constexpr int kDecodeChunk = decodeChunk<KV, D, G>();
+
 /// Decode attention for one token at p = positions[0], all G query heads of KV head g in one
 /// block (each key and value row read once for the group). Block (g, s) covers keys
 /// [s·C, min(p + 1, (s+1)·C)); blocks past p exit, so a grid sized for the whole context serves
 /// every position from one CUDA graph. RoPE is folded in: the queries are rotated here from q,
 /// and the block that covers p rotates the new key and stores it with the new value into the
-/// caches first. A single split writes out[] itself; several write (max, sum, acc[D])
-/// partials that attentionCombineKernel merges.
+/// caches first. A single split writes out[] itself. Several each write a (max, sum, acc[D])
+/// partial per head, and the last of them to finish, which a counter per KV head tells
+/// (splitsDone[g], zero between steps), merges them: no second launch.
 template <typename KV, int D, int G>
-__global__ void __launch_bounds__(kDecodeChunk)
+__global__ void __launch_bounds__(kDecodeChunk<KV, D, G>)
     attentionDecodeKernel(const float *q, const float *k,
                           const float *v, const int32_t *__restrict__ positions,
                           const float *__restrict__ invFreq, KV *__restrict__ kCache,
-                          KV *__restrict__ vCache, float *__restrict__ partial,
+                          KV *__restrict__ vCache, float *partial, int *splitsDone,
                           float *__restrict__ out, int kvHeads, int splits) {
-  constexpr int C = kDecodeChunk, half = D / 2;
+  constexpr int C = kDecodeChunk<KV, D, G>, half = D / 2;
   __shared__ AttentionScratch<D, G, C> sh;
+  __shared__ bool mergesHere;
   launchDependents();
   const int g = blockIdx.x, s = blockIdx.y, t = threadIdx.x;
   const int position = positions[0], len = position + 1; // uploaded before the forward pass
@@ -817,14 +862,14 @@ __global__ void __launch_bounds__(kDecodeChunk)
   resetAttention(sh, acc);
   __syncthreads(); // the queries, the running state, and the new row for the thread scoring it
   attendChunk<KV, D, G, C>(sh, kCache, vCache, kvHeads, g, begin, min(C, len - begin), acc);
-  const bool single = len <= C;
+  const int used = (len + C - 1) / C;
 #pragma unroll
   for (int j = 0; j < kOutputsPerThread<D, G, C>; ++j) {
     const int o = t + j * C;
     if (o >= G * D)
       break;
     const int h = o / D, dim = o % D, head = g * G + h;
-    if (single) {
+    if (used == 1) {
       out[static_cast<size_t>(head) * D + dim] = acc[j] / sh.sum[h];
     } else {
       float *dst = partial + (static_cast<size_t>(head) * splits + s) * (D + 2);
@@ -834,6 +879,36 @@ __global__ void __launch_bounds__(kDecodeChunk)
         dst[1] = sh.sum[h];
       }
     }
+  }
+  if (used == 1)
+    return;
+  // Every thread's partials are visible device-wide before the block is counted; the block
+  // that counts last sees all of them (read from L2: this SM's L1 may hold an earlier step's).
+  __threadfence();
+  __syncthreads();
+  if (t == 0) {
+    mergesHere = atomicAdd(&splitsDone[g], 1) == used - 1;
+    if (mergesHere)
+      splitsDone[g] = 0; // the next layer's attention starts after this grid has finished
+  }
+  __syncthreads();
+  if (!mergesHere)
+    return;
+  __threadfence();
+  for (int o = t; o < G * D; o += C) {
+    const int dim = o % D, head = g * G + o / D;
+    const float *p = partial + static_cast<size_t>(head) * splits * (D + 2);
+    float m = -INFINITY;
+    for (int i = 0; i < used; ++i)
+      m = fmaxf(m, __ldcg(p + i * (D + 2)));
+    float total = 0.0f, value = 0.0f;
+    for (int i = 0; i < used; ++i) {
+      const float *split = p + i * (D + 2);
+      const float weight = expf(__ldcg(split) - m);
+      total += __ldcg(split + 1) * weight;
+      value += __ldcg(split + 2 + dim) * weight;
+    }
+    out[static_cast<size_t>(head) * D + dim] = value / total;
   }
 }
 
@@ -1020,29 +1095,231 @@ __global__ void __launch_bounds__(kPrefillChunk)
   }
 }
 
-/// out[h, :] from the partials of the splits (of `chunk` keys) that len = positions[0] + 1
-/// covers.
-template <int D>
-__global__ void attentionCombineKernel(const float *partial,
-                                       const int32_t *__restrict__ positions,
-                                       float *__restrict__ out, int splits, int chunk) {
+//===----------------------------------------------------------------------===//
+// Prefill attention on tensor cores (FlashAttention-2's scheme with mma.sync): for a bf16 or
+// f16 cache, scores and the probability-weighted values are 16x8x8 TF32 matrix products with
+// float32 accumulation. TF32 rather than bf16 operands: keys and values widen to TF32 exactly,
+// and the queries and probabilities keep 10 mantissa bits instead of 7, so the result stays
+// close to the float32 CUDA-core kernel above (which a float32 cache still uses) at a fraction
+// of its time.
+//===----------------------------------------------------------------------===//
+
+/// x rounded to TF32 (nearest, ties away from zero), as the bits an mma operand register holds.
+__device__ __forceinline__ uint32_t toTf32(float x) {
+  uint32_t r;
+  asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
+  return r;
+}
+
+/// The two 16-bit cache elements of `pair` (element 0 in the low half) as TF32 bits: exact.
+__device__ __forceinline__ void widenPair(uint32_t pair, uint32_t &lo, uint32_t &hi, bf16) {
+  lo = pair << 16;
+  hi = pair & 0xffff0000u;
+}
+__device__ __forceinline__ void widenPair(uint32_t pair, uint32_t &lo, uint32_t &hi, f16) {
+  const float2 f = __half22float2(*reinterpret_cast<const __half2 *>(&pair));
+  lo = __float_as_uint(f.x);
+  hi = __float_as_uint(f.y);
+}
+
+/// c += a·b for one warp: a 16x8 (row-major fragment), b 8x8 (column-major), c 16x8 float32.
+/// Lane l = 4·group + quad holds a = {(group, quad), (group + 8, quad), (group, quad + 4),
+/// (group + 8, quad + 4)}, b = {(quad, group), (quad + 4, group)} as (k, n), and
+/// c = {(group, 2·quad), (group, 2·quad + 1), (group + 8, 2·quad), (group + 8, 2·quad + 1)}.
+__device__ __forceinline__ void mmaTf32(float (&c)[4], const uint32_t (&a)[4], uint32_t b0,
+                                        uint32_t b1) {
+  asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, "
+               "{%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+               : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+/// Query rows (token, head) of one tensor-core prefill attention block, 16 per warp, and the
+/// keys of one tile of the cache it stages in shared memory.
+constexpr int kPrefillTensorRows = 64;
+constexpr int kPrefillTensorKeys = 64;
+constexpr int kPrefillTensorThreads = kPrefillTensorRows / 16 * kWarp;
+
+/// Whether attentionPrefillTensorKernel serves a layer: a 16-bit cache, head dimensions in
+/// whole 8-wide mma steps, and a GQA group that divides the block's rows (row r is token r / G
+/// of the block, head r % G).
+template <typename KV, int D, int G>
+constexpr bool kPrefillOnTensorCores = (std::is_same_v<KV, bf16> || std::is_same_v<KV, f16>) &&
+                                       D % 8 == 0 && kPrefillTensorRows % G == 0;
+
+/// Prefill attention of the G query heads of KV head g (blockIdx.x) for kPrefillTensorRows / G
+/// consecutive tokens, over keys [0, positions[i]] of each token i (causal; the prompt's keys
+/// are cached). Warp w owns rows 16w .. 16w + 15: it keeps their queries (qr, rotated) as TF32
+/// A fragments in registers, and per tile of keys computes S = Q·Kᵀ, updates each row's running
+/// max and sum, and accumulates P·V into its 16 x D output fragments. Keys are read from a
+/// shared copy of the tile (row-major); values from a transposed one, so that both B operands
+/// load as one 32-bit word per register pair. The mma's k index is permuted within each step
+/// of 8 (k = quad ↔ element 2·quad, k = quad + 4 ↔ 2·quad + 1), which a sum does not notice:
+/// it lets a 32-bit word feed both registers, and the score fragment (C layout) becomes the
+/// probability fragment (A layout) without a shuffle. Blocks run latest tokens first (they
+/// have the most keys).
+template <typename KV, int D, int G>
+__global__ void __launch_bounds__(kPrefillTensorThreads)
+    attentionPrefillTensorKernel(const float *__restrict__ qr, const KV *__restrict__ kCache,
+                                 const KV *__restrict__ vCache,
+                                 const int32_t *__restrict__ positions, float *__restrict__ out,
+                                 int kvHeads, int n) {
+  static_assert(kPrefillOnTensorCores<KV, D, G>);
   startAfterPredecessors();
-  const int h = blockIdx.x;
-  const int used = (positions[0] + 1 + chunk - 1) / chunk;
-  if (used == 1)
-    return; // the split kernel wrote out[] itself
-  const float *p = partial + static_cast<size_t>(h) * splits * (D + 2);
-  float m = -INFINITY;
-  for (int s = 0; s < used; ++s)
-    m = fmaxf(m, p[s * (D + 2)]);
-  float total = 0.0f;
-  for (int s = 0; s < used; ++s)
-    total += p[s * (D + 2) + 1] * expf(p[s * (D + 2)] - m);
-  for (int d = threadIdx.x; d < D; d += blockDim.x) {
-    float value = 0.0f;
-    for (int s = 0; s < used; ++s)
-      value += p[s * (D + 2) + 2 + d] * expf(p[s * (D + 2)] - m);
-    out[static_cast<size_t>(h) * D + d] = value / total;
+  constexpr int M = kPrefillTensorRows, N = kPrefillTensorKeys, T = M / G;
+  constexpr int Threads = kPrefillTensorThreads, steps = D / 8, vectors = D / 8;
+  // Padding of 8 elements per row keeps 16-byte rows aligned and spreads a warp's fragment
+  // loads over all 32 banks (rows 4 words apart).
+  __shared__ alignas(16) KV keys[N][D + 8];
+  __shared__ alignas(16) KV valuesT[D][N + 8];
+  __shared__ int lengths[T];
+  const int g = blockIdx.x, first = (gridDim.y - 1 - blockIdx.y) * T;
+  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  const int group = lane / 4, quad = lane % 4;
+  const int heads = kvHeads * G;
+  if (threadIdx.x < T)
+    lengths[threadIdx.x] = first + threadIdx.x < n ? positions[first + threadIdx.x] + 1 : 0;
+
+  // This lane's rows: r[0] = 16w + group and r[1] = r[0] + 8 (token r / G, head r % G).
+  int token[2], head[2];
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    const int r = warp * 16 + group + 8 * h;
+    token[h] = first + r / G;
+    head[h] = g * G + r % G;
+  }
+  const float scale = rsqrtf(static_cast<float>(D));
+  uint32_t qa[steps][4];
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    const float *row = qr + (static_cast<size_t>(token[h]) * heads + head[h]) * D;
+#pragma unroll
+    for (int s = 0; s < steps; ++s) {
+      float2 pair = make_float2(0.0f, 0.0f);
+      if (token[h] < n)
+        pair = *reinterpret_cast<const float2 *>(row + 8 * s + 2 * quad);
+      qa[s][h] = toTf32(pair.x * scale);
+      qa[s][h + 2] = toTf32(pair.y * scale);
+    }
+  }
+  float o[steps][4];
+#pragma unroll
+  for (int t = 0; t < steps; ++t)
+#pragma unroll
+    for (int e = 0; e < 4; ++e)
+      o[t][e] = 0.0f;
+  float rowMax[2] = {-INFINITY, -INFINITY}, rowSum[2] = {0.0f, 0.0f}; // sum: this lane's share
+  __syncthreads();
+  int length[2], longest = 0;
+#pragma unroll
+  for (int h = 0; h < 2; ++h)
+    length[h] = lengths[(warp * 16 + group + 8 * h) / G];
+#pragma unroll
+  for (int i = 0; i < T; ++i)
+    longest = max(longest, lengths[i]);
+
+  for (int begin = 0; begin < longest; begin += N) {
+    // Stage the tile: keys as they are; values transposed, a warp's 32 lanes taking 32
+    // consecutive keys of one 8-element piece so that their 16-bit stores spread over the
+    // banks. Rows past the longest length are zero (never NaN garbage under a zero weight).
+    for (int e = threadIdx.x; e < N * vectors; e += Threads) {
+      const int key = e % N, piece = e / N;
+      uint4 k = make_uint4(0, 0, 0, 0), v = k;
+      if (begin + key < longest) {
+        const size_t row = (static_cast<size_t>(begin + key) * kvHeads + g) * D;
+        k = reinterpret_cast<const uint4 *>(kCache + row)[piece];
+        v = reinterpret_cast<const uint4 *>(vCache + row)[piece];
+      }
+      *reinterpret_cast<uint4 *>(&keys[key][piece * 8]) = k;
+      const KV *vs = reinterpret_cast<const KV *>(&v);
+#pragma unroll
+      for (int j = 0; j < 8; ++j)
+        valuesT[piece * 8 + j][key] = vs[j];
+    }
+    __syncthreads();
+
+    // S = Q·Kᵀ: n-tile j covers keys 8j .. 8j + 7 of the tile.
+    float s[N / 8][4];
+#pragma unroll
+    for (int j = 0; j < N / 8; ++j) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e)
+        s[j][e] = 0.0f;
+      const KV *keyRow = &keys[8 * j + group][2 * quad];
+#pragma unroll
+      for (int t = 0; t < steps; ++t) {
+        uint32_t b0, b1;
+        widenPair(*reinterpret_cast<const uint32_t *>(keyRow + 8 * t), b0, b1, KV());
+        mmaTf32(s[j], qa[t], b0, b1);
+      }
+    }
+    // Online softmax per row; a quad's four lanes share each row. A row without a valid key
+    // yet (a padding token past n) keeps max -inf, weight 0 and correction 1.
+    float correction[2];
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      float m = rowMax[h];
+#pragma unroll
+      for (int j = 0; j < N / 8; ++j)
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          const int key = begin + 8 * j + 2 * quad + e;
+          float &score = s[j][2 * h + e];
+          if (key >= length[h])
+            score = -INFINITY;
+          m = fmaxf(m, score);
+        }
+      m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
+      m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
+      correction[h] = m == -INFINITY ? 1.0f : expf(rowMax[h] - m);
+      float sum = 0.0f;
+#pragma unroll
+      for (int j = 0; j < N / 8; ++j)
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          float &score = s[j][2 * h + e];
+          score = m == -INFINITY ? 0.0f : expf(score - m);
+          sum += score;
+        }
+      rowSum[h] = rowSum[h] * correction[h] + sum;
+      rowMax[h] = m;
+    }
+#pragma unroll
+    for (int t = 0; t < steps; ++t) {
+      o[t][0] *= correction[0];
+      o[t][1] *= correction[0];
+      o[t][2] *= correction[1];
+      o[t][3] *= correction[1];
+    }
+    // O += P·V: k-step j is keys 8j .. 8j + 7 (k = quad ↔ key 2·quad), n-tile t dimensions
+    // 8t .. 8t + 7.
+#pragma unroll
+    for (int j = 0; j < N / 8; ++j) {
+      const uint32_t pa[4] = {toTf32(s[j][0]), toTf32(s[j][2]), toTf32(s[j][1]),
+                              toTf32(s[j][3])};
+#pragma unroll
+      for (int t = 0; t < steps; ++t) {
+        uint32_t b0, b1;
+        widenPair(*reinterpret_cast<const uint32_t *>(&valuesT[8 * t + group][8 * j + 2 * quad]),
+                  b0, b1, KV());
+        mmaTf32(o[t], pa, b0, b1);
+      }
+    }
+    __syncthreads(); // the next tile overwrites the shared copies
+  }
+
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    float sum = rowSum[h];
+    sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+    sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+    if (token[h] >= n)
+      continue;
+    float *row = out + (static_cast<size_t>(token[h]) * heads + head[h]) * D;
+#pragma unroll
+    for (int t = 0; t < steps; ++t)
+      *reinterpret_cast<float2 *>(row + 8 * t + 2 * quad) =
+          make_float2(o[t][2 * h] / sum, o[t][2 * h + 1] / sum);
   }
 }
 

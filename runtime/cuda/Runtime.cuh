@@ -75,7 +75,7 @@ struct ModelLayout {
   uint64_t kvBytes;      // keys of every layer, then values
   int64_t activationFloats;
   int64_t qrotFloats;    // rotated queries, max_batch × heads × head_dim
-  int64_t partialFloats; // split-K attention partials
+  int64_t partialFloats; // split-K attention partials, then a split counter per KV head
   int64_t gemmInBytes;   // a prefill GEMM's input in the weights' dtype
   int64_t tempFloats;    // prefill gate and up projections before SwiGLU
   int64_t accInts;       // prefill int32 accumulators of w8a8 GEMMs (gate and up: two)
@@ -231,14 +231,25 @@ template <auto Kernel> void allowSharedMemory(int bytes) {
   done = true;
 }
 
+/// How two consecutive prefill projections share the GEMM input buffer d.gemmIn (one token
+/// ignores it: the matrix-vector kernels read and write float32 activations).
+enum class Handoff {
+  None,     // x is normalized or converted into d.gemmIn here; results are float32
+  Produces, // SwiGLU only: silu(gate)·up goes straight into d.gemmIn in W, y[0] is not
+            // written; the next op, its one reader, Consumes it
+  Consumes, // x already sits in d.gemmIn in W, left there by the op before
+};
+
 /// One projection op of the model over n tokens: up to three weights [rows_s, K] of one
 /// input x [n, K], optionally RMS-normalized (norm not null), with epilogue E. One token runs
 /// the fused matrix-vector kernel; more run the norm (or a conversion) into the GEMM's input
 /// dtype, one cuBLAS GEMM per weight, then the epilogue (the residual add is the GEMM's
 /// beta = 1: with E = Residual, y[0] must be the residual buffer itself).
-template <typename W, typename N, int K, Epilogue E>
+template <typename W, typename N, int K, Epilogue E, Handoff H = Handoff::None>
 void linear(Device &d, int n, const float *x, const N *norm, float eps, Segments s,
             int segments) {
+  static_assert(H != Handoff::Produces || E == Epilogue::SwiGLU);
+  static_assert(H != Handoff::Consumes || std::is_same_v<N, float>, "a norm reads float32 x");
   static const char *const epilogues[] = {"", " +residual", " +swiglu"};
   if (n == 1) {
     int rows = E == Epilogue::SwiGLU ? s.rows[0] : 0;
@@ -260,16 +271,25 @@ void linear(Device &d, int n, const float *x, const N *norm, float eps, Segments
     return;
   }
   W *in = static_cast<W *>(d.gemmIn);
-  stage(d, "%s k=%d", norm ? "rms_norm to gemm input" : "convert to gemm input", K);
-  launch(d, normalizeRowsKernel<N, W, K>, n, 256, 0, x, norm, eps, in);
+  if constexpr (H != Handoff::Consumes) {
+    stage(d, "%s k=%d", norm ? "rms_norm to gemm input" : "convert to gemm input", K);
+    launch(d, normalizeRowsKernel<N, W, K>, n, 256, 0, x, norm, eps, in);
+  }
   if constexpr (E == Epilogue::SwiGLU) {
     const int64_t count = static_cast<int64_t>(n) * s.rows[0];
     float *gate = d.temp, *up = d.temp + count;
     stage(d, "gemm k=%d rows=%d (gate, up)", K, 2 * s.rows[0]);
     gemm<W>(d, n, s.rows[0], K, static_cast<const W *>(s.w[0]), in, gate, 0.0f);
     gemm<W>(d, n, s.rows[1], K, static_cast<const W *>(s.w[1]), in, up, 0.0f);
-    stage(d, "swiglu");
-    launch(d, swigluKernel<float>, gridFor(count, 256), 256, 0, gate, up, s.y[0], count);
+    if constexpr (H == Handoff::Produces) {
+      // The GEMMs above have read `in` (stream order); the result replaces it.
+      stage(d, "swiglu to gemm input");
+      launch(d, swigluKernel<W>, gridFor((count + 3) / 4, 256), 256, 0, gate, up, in, count);
+    } else {
+      stage(d, "swiglu");
+      launch(d, swigluKernel<float>, gridFor((count + 3) / 4, 256), 256, 0, gate, up, s.y[0],
+             count);
+    }
   } else {
     stage(d, "gemm k=%d rows=%d%s", K, s.rows[0] + (segments > 1 ? s.rows[1] : 0) +
           (segments > 2 ? s.rows[2] : 0), epilogues[static_cast<int>(E)]);
@@ -348,7 +368,7 @@ inline void add(Device &d, int64_t count, const float *a, const float *b, float 
 
 inline void swiglu(Device &d, int64_t count, const float *gate, const float *up, float *y) {
   stage(d, "swiglu");
-  launch(d, swigluKernel<float>, gridFor(count, 256), 256, 0, gate, up, y, count);
+  launch(d, swigluKernel<float>, gridFor((count + 3) / 4, 256), 256, 0, gate, up, y, count);
 }
 
 /// RMSNorm on its own (when nothing could take it as a prologue), float32 to float32.
@@ -366,30 +386,40 @@ void rope(Device &d, int n, float *x, const float *invFreq, int heads) {
 
 /// Causal attention of one layer over its KV cache, RoPE (invFreq not null) applied to the
 /// queries and to each key as it enters the cache. kCache/vCache: this layer's
-/// [context, kvHeads, D] blocks; G query heads share a KV head; `splits` covers the context in
-/// chunks of kDecodeChunk keys (a decode grid sized for the whole context serves every
-/// position, so one CUDA graph replays at any of them).
+/// [context, kvHeads, D] blocks; G query heads share a KV head. Decode splits the whole
+/// context into blocks of kDecodeChunk keys, of which those past the position exit at once,
+/// so that one CUDA graph replays at any position.
 template <typename KV, int D, int G>
 void attention(Device &d, int n, const float *q, const float *k, const float *v,
                const float *invFreq, KV *kCache, KV *vCache, float *out, int kvHeads,
-               int splits) {
+               int context) {
   const int heads = kvHeads * G;
   if (n == 1) {
     stage(d, "attention decode (rope, kv store)");
-    launch(d, attentionDecodeKernel<KV, D, G>, dim3(kvHeads, splits), kDecodeChunk, 0, q, k, v,
-           d.positions, invFreq, kCache, vCache, d.partial, out, kvHeads, splits);
-    stage(d, "attention combine");
-    launch(d, attentionCombineKernel<D>, heads, D, 0, d.partial, d.positions, out, splits,
-           kDecodeChunk);
+    constexpr int chunk = kDecodeChunk<KV, D, G>;
+    const int splits = (context + chunk - 1) / chunk;
+    // The compiler allots the partials for splits of kMinDecodeChunk keys, then one split
+    // counter per KV head (zero between steps; zeroed at open).
+    const int64_t partials = static_cast<int64_t>(heads) *
+                             ((context + kMinDecodeChunk - 1) / kMinDecodeChunk) * (D + 2);
+    int *splitsDone = reinterpret_cast<int *>(d.partial + partials);
+    launch(d, attentionDecodeKernel<KV, D, G>, dim3(kvHeads, splits), chunk, 0, q, k, v,
+           d.positions, invFreq, kCache, vCache, d.partial, splitsDone, out, kvHeads, splits);
     return;
   }
   stage(d, "rope + kv store");
   launch(d, ropeStoreKernel<KV, D>, n, 128, 0, q, k, v, d.positions, invFreq, d.qrot, kCache,
          vCache, heads, kvHeads);
   stage(d, "attention prefill");
-  launch(d, attentionPrefillKernel<KV, D, G>,
-         dim3(kvHeads, (n + kPrefillQueries - 1) / kPrefillQueries), kPrefillChunk, 0, d.qrot,
-         kCache, vCache, d.positions, out, kvHeads, n);
+  if constexpr (kPrefillOnTensorCores<KV, D, G>) {
+    constexpr int tokens = kPrefillTensorRows / G;
+    launch(d, attentionPrefillTensorKernel<KV, D, G>, dim3(kvHeads, (n + tokens - 1) / tokens),
+           kPrefillTensorThreads, 0, d.qrot, kCache, vCache, d.positions, out, kvHeads, n);
+  } else {
+    launch(d, attentionPrefillKernel<KV, D, G>,
+           dim3(kvHeads, (n + kPrefillQueries - 1) / kPrefillQueries), kPrefillChunk, 0, d.qrot,
+           kCache, vCache, d.positions, out, kvHeads, n);
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -470,9 +500,13 @@ inline int open(const ModelLayout &layout, const TensorPlace *tensors, int count
   d.name = name;
 
   const uint64_t gemmIn = (static_cast<uint64_t>(layout.gemmInBytes) + 255) / 256 * 256;
-  const uint64_t floats = static_cast<uint64_t>(
-      layout.activationFloats + layout.qrotFloats + layout.partialFloats + layout.tempFloats +
-      layout.accInts + layout.maxBatch + layout.maxBatch * layout.vocab + 1024);
+  // The float arena's regions, each a whole number of 256 bytes: kernels load 16 bytes at a
+  // time from any of them.
+  auto region = [](int64_t floats) { return static_cast<uint64_t>((floats + 63) / 64 * 64); };
+  const uint64_t floats = region(layout.activationFloats) + region(layout.qrotFloats) +
+                          region(layout.partialFloats) + region(layout.tempFloats) +
+                          region(layout.accInts) + region(layout.maxBatch) +
+                          static_cast<uint64_t>(layout.maxBatch) * layout.vocab + 1024;
   const uint64_t needed = layout.weightBytes + layout.kvBytes + gemmIn + floats * sizeof(float);
   size_t freeBytes = 0, totalBytes = 0;
   if (cudaMemGetInfo(&freeBytes, &totalBytes) != cudaSuccess)
@@ -500,12 +534,14 @@ inline int open(const ModelLayout &layout, const TensorPlace *tensors, int count
   float *arena = nullptr;
   INFERNO_CUDA_CHECK(cudaMalloc(&arena, floats * sizeof(float)));
   d.activations = arena;
-  d.qrot = d.activations + layout.activationFloats;
-  d.partial = d.qrot + layout.qrotFloats;
-  d.temp = d.partial + layout.partialFloats;
-  d.acc = reinterpret_cast<int32_t *>(d.temp + layout.tempFloats);
-  d.tokenScales = reinterpret_cast<float *>(d.acc + layout.accInts);
-  d.logits = d.tokenScales + layout.maxBatch;
+  d.qrot = d.activations + region(layout.activationFloats);
+  d.partial = d.qrot + region(layout.qrotFloats);
+  d.temp = d.partial + region(layout.partialFloats);
+  INFERNO_CUDA_CHECK(cudaMemsetAsync(d.partial, 0, layout.partialFloats * sizeof(float),
+                                     d.stream)); // the split counters start at zero
+  d.acc = reinterpret_cast<int32_t *>(d.temp + region(layout.tempFloats));
+  d.tokenScales = reinterpret_cast<float *>(d.acc + region(layout.accInts));
+  d.logits = d.tokenScales + region(layout.maxBatch);
   INFERNO_CUDA_CHECK(cudaMalloc(&d.tokens, layout.maxBatch * sizeof(int32_t)));
   INFERNO_CUDA_CHECK(cudaMalloc(&d.positions, layout.maxBatch * sizeof(int32_t)));
   INFERNO_CUDA_CHECK(cudaMallocHost(&d.hostTokens, layout.maxBatch * sizeof(int32_t)));

@@ -55,6 +55,13 @@ for m in m1 m2; do
   parity --artifact "$W/$m-cuda" --model "$W/$m-model" --weights "$W/$m-model" --steps 64
 done
 parity --artifact "$W/l1b-cuda" --model "$W/l1b-model" --synthetic 7 --steps 64
+# A prompt longer than a prefill batch (64 here) and than a decode attention block (256 keys):
+# prefill in batches attending to the keys cached before them over several key tiles, and
+# decode merging the partials of several splits.
+for m in m1 m2; do
+  parity --artifact "$W/$m-cuda" --model "$W/$m-model" --weights "$W/$m-model" --prompt-len 300 \
+    --steps 16 --no-bf16
+done
 # w8a8 against the reference's exact simulation of its integer arithmetic (numpy), teacher-forced
 # on the artifact's tokens: the median step within 1e-5 (the integer sums are exact, so most
 # steps agree to float rounding), every step within 1e-2 (a quantizer input that float
@@ -70,14 +77,18 @@ python3 test/reference/compare.py "$W/w8.npy" "$W/w8-ref.npy" --rel-l2 1e-2 --re
 # Greedy decoding on the device (each id fed back there, no logits copied out) against the
 # host's argmax over the copied logits (--dump-logits keeps the host loop): the decode kernels
 # are deterministic, so the ids must be the same.
-for run in "m1 --weights $W/m1-model" "l1b --synthetic-weights 7" "w8 --weights $W/w8-model"; do
+long=$(python3 -c "print(','.join(str(7 * i % 2000 + 1) for i in range(300)))")
+for run in "m1 short --weights $W/m1-model" "l1b short --synthetic-weights 7" \
+           "w8 short --weights $W/w8-model" "m1 long --weights $W/m1-model"; do
   set -- $run
-  m=$1; shift
-  common=(--prompt-ids 3,14,15,92,65,35,89,79 -n 96 --temperature 0 --ignore-eos --ids)
+  m=$1 prompt=3,14,15,92,65,35,89,79
+  [ "$2" = long ] && prompt=$long
+  shift 2
+  common=(--prompt-ids "$prompt" -n 96 --temperature 0 --ignore-eos --ids)
   device=$("$W/$m-cuda/model" "$@" "${common[@]}") &&
   host=$("$W/$m-cuda/model" "$@" "${common[@]}" --dump-logits "$W/$m-greedy.npy") &&
   [ -n "$device" ] && [ "$device" = "$host" ] &&
-    echo "$m: greedy on the device = greedy on the host over $(echo $device | wc -w) ids" ||
+    echo "$m ($(echo "$prompt" | tr , ' ' | wc -w)-token prompt): greedy on the device = greedy on the host over $(echo $device | wc -w) ids" ||
     { echo "FAIL: $m greedy on the device differs from the host's"; status=1; }
 done
 [ "$QUICK" = --quick ] && exit $status
@@ -86,6 +97,8 @@ ids=$(python3 -c "import random; r=random.Random(2); print(','.join(str(r.randra
 for tool in memcheck racecheck; do
   echo "compute-sanitizer $tool (bf16 m1):"
   compute-sanitizer --tool $tool "$W/m1-cuda/model" --weights "$W/m1-model" --prompt-ids 1,2,3,4,5,6,7,8,9,10 -n 40 --temperature 0 --ignore-eos --ids 2>&1 | grep -E "SUMMARY"
+  echo "compute-sanitizer $tool (bf16 m1, 300-token prompt: batched prefill, merged decode splits):"
+  compute-sanitizer --tool $tool "$W/m1-cuda/model" --weights "$W/m1-model" --prompt-ids "$long" -n 8 --temperature 0 --ignore-eos --ids 2>&1 | grep -E "SUMMARY"
 done
 if [ -d "$W/tg-cuda" ]; then
   for tool in memcheck racecheck initcheck; do

@@ -35,7 +35,7 @@ using namespace mlir;
 using namespace inferno::llama;
 
 constexpr int64_t kDeviceAlignment = 256; // cudaMalloc's; also every row of a 16-byte load
-constexpr int64_t kDecodeChunk = 32;      // Kernels.cuh's: keys per decode attention block
+constexpr int64_t kMinDecodeChunk = 32;   // Kernels.cuh's: the fewest keys a decode split covers
 
 int64_t alignTo(int64_t n, int64_t a) { return (n + a - 1) / a * a; }
 int64_t features(Value v) { return cast<RankedTensorType>(v.getType()).getDimSize(1); }
@@ -67,6 +67,34 @@ FailureOr<std::string> storageType(Operation *op, WeightOp weight, bool w8a8 = f
   if (element.isF16())
     return std::string("f16");
   return op->emitOpError() << "the CUDA backend has no kernel for " << element << " weights";
+}
+
+bool computesInInt8(Operation *op) {
+  auto precision = op->getAttrOfType<PrecisionAttr>(LlamaDialect::kPrecisionAttrName);
+  return precision && precision.getCompute().isInteger(8);
+}
+
+/// Whether every weight the projections `a` and `b` read is stored unquantized in one dtype.
+bool sameDenseStorage(Operation *a, Operation *b) {
+  SymbolTableCollection symbols;
+  std::optional<Type> element;
+  for (Operation *op : {a, b}) {
+    SmallVector<Attribute> weights;
+    if (auto linear = dyn_cast<LinearOp>(op))
+      weights.push_back(linear.getWeightAttr());
+    else if (auto fused = dyn_cast<FusedLinearOp>(op))
+      llvm::append_range(weights, fused.getWeights());
+    for (Attribute w : weights) {
+      auto weight = symbols.lookupNearestSymbolFrom<WeightOp>(op, cast<FlatSymbolRefAttr>(w));
+      if (!weight || weight.getQuant())
+        return false;
+      Type type = weight.getTensorType().getElementType();
+      if (element && *element != type)
+        return false;
+      element = type;
+    }
+  }
+  return element.has_value();
 }
 
 class SourceEmitter {
@@ -106,6 +134,9 @@ private:
   llvm::DenseMap<Operation *, Operation *> residualAdd_; // projection -> add it performs
   llvm::DenseMap<Operation *, Operation *> swiglu_;      // gate/up projection -> swiglu
   llvm::DenseMap<Operation *, RMSNormOp> prologueNorm_;  // consumer -> norm it performs
+  // Prefill hand-offs through the GEMM input buffer: a gate/up projection whose SwiGLU result
+  // goes straight into it, and the projection right after it that reads it from there.
+  llvm::DenseSet<Operation *> handsOff_, takesOver_;
   llvm::DenseMap<Value, int64_t> offset_;
   int64_t activationFloats_ = 0, gemmInBytes_ = 0, tempFloats_ = 0, accInts_ = 0;
   SmallVector<std::pair<Attribute, std::string>> invFreqTables_;
@@ -144,6 +175,20 @@ void SourceEmitter::planFusions(func::FuncOp forward) {
           features(fused.getResult(0)) == features(fused.getResult(1))) {
         swiglu_[&op] = s;
         absorbed_.insert(s);
+        // In prefill the SwiGLU result only exists to be the down projection's GEMM input:
+        // when that projection comes right after it, reads nothing else and stores the same
+        // dtype, the result is written in that dtype where the GEMM reads it, skipping a
+        // float32 round trip and a conversion pass.
+        Operation *down = onlyUser(s.getResult());
+        auto fusedDown = dyn_cast_or_null<FusedLinearOp>(down);
+        if (down && down == s->getNextNode() &&
+            (isa<LinearOp>(down) || (fusedDown && !fusedDown.getNormAttr() &&
+                                     fusedDown.getWeights().size() == 1)) &&
+            down->getOperand(0) == s.getResult() && !computesInInt8(&op) &&
+            !computesInInt8(down) && sameDenseStorage(&op, down)) {
+          handsOff_.insert(&op);
+          takesOver_.insert(down);
+        }
       }
     }
     // One projection read only by `add(residual, projection)`: accumulate into the residual's
@@ -247,8 +292,7 @@ LogicalResult SourceEmitter::emitLinear(Operation *op, Value input,
                                         ArrayRef<FlatSymbolRefAttr> weights, ValueRange results,
                                         FlatSymbolRefAttr norm, std::optional<double> eps) {
   std::string type, normType = "float", normRef = "static_cast<const float *>(nullptr)";
-  auto precision = op->getAttrOfType<PrecisionAttr>(LlamaDialect::kPrecisionAttrName);
-  const bool w8a8 = precision && precision.getCompute().isInteger(8);
+  const bool w8a8 = computesInInt8(op);
   SmallVector<std::string> refs, scaleRefs;
   for (FlatSymbolRefAttr w : weights) {
     std::string t;
@@ -335,8 +379,11 @@ LogicalResult SourceEmitter::emitLinear(Operation *op, Value input,
         << "         Scales{{" << list(scaleRefs) << "}}, " << refs.size() << ");\n";
     return success();
   }
+  const char *handoff = handsOff_.count(op)    ? ", Handoff::Produces"
+                        : takesOver_.count(op) ? ", Handoff::Consumes"
+                                               : "";
   os_ << "  linear<" << type << ", " << normType << ", " << k << ", Epilogue::" << epilogue
-      << ">(d, " << n << ", " << x << ", " << normRef << ", "
+      << handoff << ">(d, " << n << ", " << x << ", " << normRef << ", "
       << floatLiteral(static_cast<float>(eps.value_or(0.0))) << ",\n         Segments{{"
       << list(refs) << "}, {" << list(outputs) << "}, {" << list(rowText) << "}}, "
       << refs.size() << ");\n";
@@ -403,7 +450,6 @@ LogicalResult SourceEmitter::emitOp(Operation &op) {
         std::string invFreq = a.getRopeAttr()
                                   ? invFreqTable(a.getRopeAttr(), cache_.getHeadDim())
                                   : "static_cast<const float *>(nullptr)";
-        int64_t splits = (cache_.getPositions() + kDecodeChunk - 1) / kDecodeChunk;
         if (a.getHeads() % a.getKvHeads() != 0)
           return a.emitOpError("needs heads to be a multiple of kv_heads");
         os_ << "  attention<" << kvType_ << ", " << cache_.getHeadDim() << ", "
@@ -413,7 +459,7 @@ LogicalResult SourceEmitter::emitOp(Operation &op) {
             << a.getLayer() * layerElements << "), kv<" << kvType_ << ">(d, "
             << (cache_.getLayers() + a.getLayer()) * layerElements << "), "
             << buffer(a.getResult()) << ", " << a.getKvHeads() << ", "
-            << splits << ");\n";
+            << cache_.getPositions() << ");\n";
         return success();
       })
       .Case([&](SwiGLUOp s) {
@@ -509,7 +555,9 @@ FailureOr<std::string> SourceEmitter::run() {
     if (failed(emitOp(op)))
       return failure();
   }
-  const int64_t splits = (cache_.getPositions() + kDecodeChunk - 1) / kDecodeChunk;
+  // Split attention's partials: as many splits as the smallest chunk makes, then a counter per
+  // KV head (Runtime.cuh's attention()).
+  const int64_t splits = (cache_.getPositions() + kMinDecodeChunk - 1) / kMinDecodeChunk;
 
   std::string tables, tableList, tableSizes;
   for (unsigned i = 0; i < invFreqTables_.size(); ++i) {
@@ -537,7 +585,8 @@ FailureOr<std::string> SourceEmitter::run() {
       << "    /*weightBytes=*/" << arena << "ull, /*kvBytes=*/" << kvBytes << "ull,\n"
       << "    /*activationFloats=*/" << activationFloats_
       << ", /*qrotFloats=*/" << options_.maxBatch * std::max<int64_t>(heads, 1) * headDim
-      << ", /*partialFloats=*/" << std::max<int64_t>(heads, 1) * splits * (headDim + 2) << ",\n"
+      << ", /*partialFloats=*/"
+      << std::max<int64_t>(heads, 1) * splits * (headDim + 2) + cache_.getKvHeads() << ",\n"
       << "    /*gemmInBytes=*/" << gemmInBytes_ << ", /*tempFloats=*/" << tempFloats_
       << ", /*accInts=*/" << accInts_
       << ", /*maxBatch=*/" << options_.maxBatch << ", /*vocab=*/" << config.getVocab() << ",\n"
