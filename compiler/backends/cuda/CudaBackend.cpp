@@ -74,29 +74,6 @@ bool computesInInt8(Operation *op) {
   return precision && precision.getCompute().isInteger(8);
 }
 
-/// Whether every weight the projections `a` and `b` read is stored unquantized in one dtype.
-bool sameDenseStorage(Operation *a, Operation *b) {
-  SymbolTableCollection symbols;
-  std::optional<Type> element;
-  for (Operation *op : {a, b}) {
-    SmallVector<Attribute> weights;
-    if (auto linear = dyn_cast<LinearOp>(op))
-      weights.push_back(linear.getWeightAttr());
-    else if (auto fused = dyn_cast<FusedLinearOp>(op))
-      llvm::append_range(weights, fused.getWeights());
-    for (Attribute w : weights) {
-      auto weight = symbols.lookupNearestSymbolFrom<WeightOp>(op, cast<FlatSymbolRefAttr>(w));
-      if (!weight || weight.getQuant())
-        return false;
-      Type type = weight.getTensorType().getElementType();
-      if (element && *element != type)
-        return false;
-      element = type;
-    }
-  }
-  return element.has_value();
-}
-
 class SourceEmitter {
 public:
   SourceEmitter(ModuleOp module, const CudaBackendOptions &options)
@@ -114,6 +91,7 @@ private:
                            ValueRange results, FlatSymbolRefAttr norm, std::optional<double> eps);
   FailureOr<std::string> weightRef(Operation *op, FlatSymbolRefAttr symbol, std::string *type,
                                    bool w8a8 = false);
+  bool sameDenseStorage(Operation *a, Operation *b);
   std::string buffer(Value v) { return "a + " + std::to_string(offset_.lookup(root(v))); }
   Value root(Value v) const {
     auto it = alias_.find(v);
@@ -158,6 +136,28 @@ FailureOr<std::string> SourceEmitter::weightRef(Operation *op, FlatSymbolRefAttr
                       ")");
 }
 
+/// Whether every weight the projections `a` and `b` read is stored unquantized in one dtype.
+bool SourceEmitter::sameDenseStorage(Operation *a, Operation *b) {
+  std::optional<Type> element;
+  for (Operation *op : {a, b}) {
+    SmallVector<Attribute> weights;
+    if (auto linear = dyn_cast<LinearOp>(op))
+      weights.push_back(linear.getWeightAttr());
+    else if (auto fused = dyn_cast<FusedLinearOp>(op))
+      llvm::append_range(weights, fused.getWeights());
+    for (Attribute w : weights) {
+      auto weight = symbols_.lookup<WeightOp>(cast<FlatSymbolRefAttr>(w).getValue());
+      if (!weight || weight.getQuant())
+        return false;
+      Type type = weight.getTensorType().getElementType();
+      if (element && *element != type)
+        return false;
+      element = type;
+    }
+  }
+  return element.has_value();
+}
+
 void SourceEmitter::planFusions(func::FuncOp forward) {
   Block &body = forward.getBody().front();
   llvm::DenseMap<Operation *, int64_t> index;
@@ -184,8 +184,7 @@ void SourceEmitter::planFusions(func::FuncOp forward) {
         if (down && down == s->getNextNode() &&
             (isa<LinearOp>(down) || (fusedDown && !fusedDown.getNormAttr() &&
                                      fusedDown.getWeights().size() == 1)) &&
-            down->getOperand(0) == s.getResult() && !computesInInt8(&op) &&
-            !computesInInt8(down) && sameDenseStorage(&op, down)) {
+            !computesInInt8(&op) && !computesInInt8(down) && sameDenseStorage(&op, down)) {
           handsOff_.insert(&op);
           takesOver_.insert(down);
         }
