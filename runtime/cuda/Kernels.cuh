@@ -86,21 +86,23 @@ __device__ __forceinline__ float warpMax(float v) {
 }
 
 //===----------------------------------------------------------------------===//
-// Programmatic dependent launch (sm_90). Runtime.cuh's launch() lets the small kernels of a
-// decode step start before the kernel ahead of them in the stream has finished: a step is
-// about a hundred kernels of a few microseconds each, and otherwise each one's blocks would
-// only begin loading weights once the previous grid had drained. Every kernel first lets its
-// own successor launch, issues what depends on no earlier kernel (a matrix-vector block's
-// first weight loads), then waits for its predecessors before it reads or writes any
-// activation. Every kernel waits in at least one block before it finishes, so finishing
-// implies that everything before it has finished: the ordering is transitive along the
-// stream. For a kernel launched without the attribute the wait returns at once (the stream
-// has already ordered it), and letting a successor launch early is harmless either way.
-// Activations are therefore not `const __restrict__` in kernels a decode step runs: that lets
-// the compiler read them through the read-only path (ld.global.nc), which assumes the data
-// fixed for the kernel's whole life and may be scheduled ahead of the wait; they change until
-// the wait returns. Weights, norms and RoPE tables, fixed for good, keep it, as do the kernels
-// that only prefill runs (ropeStoreKernel, attentionPrefillKernel), never launched early.
+// Programmatic dependent launch (sm_90). Runtime.cuh's launch() lets the small kernels of a decode
+// step start before the kernel ahead of them in the stream has finished: a step is about a hundred
+// kernels of a few microseconds each, and otherwise each one's blocks would only begin loading
+// weights once the previous grid had drained. Every kernel first lets its own successor launch,
+// issues what depends on no earlier kernel (a matrix-vector block's first weight loads and norm
+// weights, a decode attention block's cached keys and values), then waits for its predecessors
+// before it reads or writes any activation, and right after the wait reads what it needs last (the
+// residual row): a memory round trip between the predecessor's end and the kernel's own end is time
+// the step waits. Every kernel waits in at least one block before it finishes, so finishing implies
+// that everything before it has finished: the ordering is transitive along the stream. For a kernel
+// launched without the attribute the wait returns at once (the stream has already ordered it), and
+// letting a successor launch early is harmless either way. Activations are therefore not `const
+// __restrict__` in kernels a decode step runs: that lets the compiler read them through the
+// read-only path (ld.global.nc), which assumes the data fixed for the kernel's whole life and may
+// be scheduled ahead of the wait; they change until the wait returns. Weights, norms and RoPE
+// tables, fixed for good, keep it, as do the kernels that only prefill runs (ropeStoreKernel,
+// attentionPrefillKernel), never launched early.
 //===----------------------------------------------------------------------===//
 
 /// Lets the next kernel in the stream launch now rather than when this grid has finished.
@@ -139,13 +141,37 @@ template <int Threads> __device__ __forceinline__ float blockSum(float v, float 
   return total;
 }
 
+/// The RMSNorm weights one thread of stageInput multiplies by, loaded before the block waits
+/// for its input: they depend on no kernel, and loaded after the sum of squares they cost the
+/// block one more memory round trip between its predecessor's end and its first products.
+/// Up to 8 a thread (on the H100, the Llama-3.1-8B shape's 8 a thread took its decode step
+/// from 5.27 to 5.21 ms, although its q/k/v blocks lose a multiprocessor's second slot);
+/// wider inputs load them in stageInput.
+template <typename N, int K, int Threads> struct NormLoads {
+  static constexpr int perThread = (K + Threads - 1) / Threads;
+  static constexpr bool early = perThread <= 8;
+  float w[early ? perThread : 1];
+
+  __device__ __forceinline__ void issue(const N *__restrict__ norm) {
+    if constexpr (early)
+      if (norm != nullptr)
+#pragma unroll
+        for (int j = 0; j < perThread; ++j) {
+          const int i = static_cast<int>(threadIdx.x) + j * Threads;
+          w[j] = i < K ? toFloat(norm[i]) : 0.0f;
+        }
+  }
+};
+
 /// x[K] of one token into shared memory, RMS-normalized with `norm` when it is not null:
 /// x / sqrt(mean(x²) + eps) · norm, in float32 (Hugging Face's LlamaRMSNorm). A thread issues
 /// its loads eight at a time before using them: a wide input (14336 floats over 512 threads)
 /// would otherwise cost a memory round trip per element while the block's weight loads wait.
+/// `early` holds the norm weights when NormLoads loads them ahead.
 template <typename N, int K, int Threads>
 __device__ __forceinline__ void stageInput(const float *x, const N *__restrict__ norm,
-                                           float eps, float *xs, float *reduce) {
+                                           float eps, float *xs, float *reduce,
+                                           const NormLoads<N, K, Threads> &early) {
   constexpr int perThread = (K + Threads - 1) / Threads, group = perThread < 8 ? perThread : 8;
   auto index = [](int j) { return static_cast<int>(threadIdx.x) + j * Threads; };
   float squares = 0.0f;
@@ -168,8 +194,13 @@ __device__ __forceinline__ void stageInput(const float *x, const N *__restrict__
     for (int base = 0; base < perThread; base += group) {
       float w[group];
 #pragma unroll
-      for (int j = 0; j < group; ++j)
-        w[j] = base + j < perThread && index(base + j) < K ? toFloat(norm[index(base + j)]) : 0.0f;
+      for (int j = 0; j < group; ++j) {
+        if constexpr (NormLoads<N, K, Threads>::early)
+          w[j] = early.w[base + j];
+        else
+          w[j] = base + j < perThread && index(base + j) < K ? toFloat(norm[index(base + j)])
+                                                             : 0.0f;
+      }
 #pragma unroll
       for (int j = 0; j < group; ++j)
         if (base + j < perThread && index(base + j) < K)
@@ -307,8 +338,13 @@ __global__ void __launch_bounds__(Threads)
     if constexpr (E == Epilogue::SwiGLU)
       second.issue(w1, lane);
   }
+  NormLoads<N, K, Threads> normWeights;
+  normWeights.issue(norm);
   waitForPredecessors(); // x, and y (an earlier kernel may still read it)
-  stageInput<N, K, Threads>(x, norm, eps, xs, reduce);
+  // The residual row is read now, so that its latency hides behind the staging, not after
+  // the products.
+  const float before = E == Epilogue::Residual && active && lane == 0 ? residual[out.local] : 0.0f;
+  stageInput<N, K, Threads>(x, norm, eps, xs, reduce, normWeights);
   if (!active)
     return;
   if constexpr (E == Epilogue::SwiGLU) {
@@ -321,7 +357,7 @@ __global__ void __launch_bounds__(Threads)
     if (lane == 0) {
       float *y = pick(segments.y, out.s);
       if constexpr (E == Epilogue::Residual)
-        y[out.local] = residual[out.local] + dot;
+        y[out.local] = before + dot;
       else
         y[out.local] = dot;
     }
@@ -422,8 +458,11 @@ __global__ void __launch_bounds__(Threads)
     if constexpr (E == Epilogue::SwiGLU)
       second.issue(w1, lane);
   }
+  NormLoads<N, K, Threads> normWeights;
+  normWeights.issue(norm);
   waitForPredecessors();
-  stageInput<N, K, Threads>(x, norm, eps, xs, reduce);
+  const float before = E == Epilogue::Residual && active && lane == 0 ? residual[out.local] : 0.0f;
+  stageInput<N, K, Threads>(x, norm, eps, xs, reduce, normWeights);
   const float scale = quantizeStaged<K, Threads>(xs, q, reduce);
   if (!active)
     return;
@@ -440,7 +479,7 @@ __global__ void __launch_bounds__(Threads)
       const float y = scale * (pick(scales.s, out.s)[out.local] * static_cast<float>(acc));
       float *dst = pick(segments.y, out.s);
       if constexpr (E == Epilogue::Residual)
-        dst[out.local] = residual[out.local] + y;
+        dst[out.local] = before + y;
       else
         dst[out.local] = y;
     }
@@ -452,11 +491,13 @@ __global__ void __launch_bounds__(Threads)
 template <typename N, int K>
 __global__ void quantizeRowsKernel(const float *x, const N *__restrict__ norm,
                                    float eps, int8_t *__restrict__ q, float *__restrict__ scales) {
-  startAfterPredecessors();
   extern __shared__ float xs[];
   __shared__ float reduce[256 / kWarp];
+  NormLoads<N, K, 256> normWeights;
+  normWeights.issue(norm);
+  startAfterPredecessors();
   const int i = blockIdx.x;
-  stageInput<N, K, 256>(x + static_cast<size_t>(i) * K, norm, eps, xs, reduce);
+  stageInput<N, K, 256>(x + static_cast<size_t>(i) * K, norm, eps, xs, reduce, normWeights);
   const float scale = quantizeStaged<K, 256>(xs, reinterpret_cast<int8_t *>(xs + K), reduce);
   const int8_t *staged = reinterpret_cast<const int8_t *>(xs + K);
   for (int k = threadIdx.x; k < K; k += 256)
@@ -623,11 +664,52 @@ constexpr int kMinDecodeChunk = 32;
 constexpr int kPrefillChunk = 128;
 
 /// Shared state of one block of chunked attention: the G queries of a GQA group (scaled by
-/// 1/sqrt(D)), one chunk's scores then probabilities, and each head's running softmax.
+/// 1/sqrt(D)), one chunk's scores then probabilities, each head's running softmax, and the
+/// token's own key and value row as the cache stores them.
 template <int D, int G, int C> struct AttentionScratch {
   float q[G][D];
   float p[G][C];
   float max[G], sum[G], correction[G];
+  float freshKey[D], freshValue[D];
+};
+
+/// The key and value rows of a decode attention block's chunk that were in the cache before this
+/// step (positions below the token's), loaded before the block waits for its predecessors: earlier
+/// passes wrote them, and a pass's first kernel is launched plainly, after everything before it.
+/// Only the token's own row depends on this pass (the q/k/v projection), so the chunk's reads
+/// overlap that kernel's tail instead of following it. Thread t holds key row t and the 16-byte
+/// value pieces that attendChunk's value sum gives it: piece t % P of rows t / P + j · (C / P), P
+/// pieces a row.
+template <typename KV, int D, int G, int C> struct ChunkLoads {
+  static constexpr int per = kPerVector<KV>, pieces = D / per;
+  static constexpr bool keyVectorized = (D * sizeof(KV)) % 16 == 0;
+  static constexpr bool valueVectorized = keyVectorized && C % pieces == 0;
+  static constexpr int lanes = C / pieces; // threads on one piece (valueVectorized)
+  uint4 key[keyVectorized ? pieces : 1];
+  uint4 value[valueVectorized ? pieces : 1];
+
+  /// Rows [begin, begin + known) of KV head g.
+  __device__ __forceinline__ void issue(const KV *kCache, const KV *vCache, int kvHeads, int g,
+                                        int begin, int known) {
+    const int t = threadIdx.x;
+    const size_t stride = static_cast<size_t>(kvHeads) * D;
+    if constexpr (keyVectorized)
+      if (t < known) {
+        const KV *row = kCache + (begin + t) * stride + g * D;
+#pragma unroll
+        for (int c = 0; c < pieces; ++c)
+          key[c] = reinterpret_cast<const uint4 *>(row)[c];
+      }
+    if constexpr (valueVectorized) {
+      const KV *base = vCache + begin * stride + g * D + (t % pieces) * per;
+#pragma unroll
+      for (int j = 0; j < pieces; ++j) {
+        const int i = t / pieces + j * lanes;
+        if (i < known)
+          value[j] = *reinterpret_cast<const uint4 *>(base + i * stride);
+      }
+    }
+  }
 };
 
 /// Outputs (head, dimension) each thread accumulates: G·D of them over C threads.
@@ -635,14 +717,17 @@ template <int D, int G, int C> constexpr int kOutputsPerThread = (G * D + C - 1)
 
 /// Folds keys [begin, begin + count) (count <= C) of KV head g into the block's running
 /// softmax for its G query heads (flash-attention style): thread t scores key begin + t against
-/// every query with 16-byte loads of its key row; each head's max and sum are updated and
-/// earlier sums rescaled; then acc[j], output t + j·C = (head, dimension), gets the
-/// probability-weighted values. Every thread of the block must call it.
+/// every query; each head's max and sum are updated and earlier sums rescaled; then acc[j],
+/// output t + j·C = (head, dimension), gets the probability-weighted values. With 16-byte
+/// rows, rows below `known` come from `early` and row `known` (the token's own, when below
+/// count) from sh.freshKey / sh.freshValue; other rows are read from the caches, where the
+/// block has stored the token's row. Every thread of the block must call it.
 template <typename KV, int D, int G, int C>
 __device__ __forceinline__ void attendChunk(AttentionScratch<D, G, C> &sh,
+                                            const ChunkLoads<KV, D, G, C> &early,
                                             const KV *kCache,
                                             const KV *vCache, int kvHeads, int g,
-                                            int begin, int count,
+                                            int begin, int count, int known,
                                             float (&acc)[kOutputsPerThread<D, G, C>]) {
   const int t = threadIdx.x;
   float score[G];
@@ -650,17 +735,17 @@ __device__ __forceinline__ void attendChunk(AttentionScratch<D, G, C> &sh,
   for (int h = 0; h < G; ++h)
     score[h] = 0.0f;
   if (t < count) {
-    const KV *row = kCache + (static_cast<size_t>(begin + t) * kvHeads + g) * D;
-    if constexpr ((D * sizeof(KV)) % 16 == 0) {
+    if constexpr (ChunkLoads<KV, D, G, C>::keyVectorized) {
       constexpr int per = kPerVector<KV>;
-      uint4 loaded[D / per];
-#pragma unroll
-      for (int c = 0; c < D / per; ++c)
-        loaded[c] = reinterpret_cast<const uint4 *>(row)[c];
 #pragma unroll
       for (int c = 0; c < D / per; ++c) {
         float kv[per];
-        widen(loaded[c], kv, KV());
+        if (t < known)
+          widen(early.key[c], kv, KV());
+        else
+#pragma unroll
+          for (int e = 0; e < per; ++e)
+            kv[e] = sh.freshKey[c * per + e];
 #pragma unroll
         for (int h = 0; h < G; ++h)
 #pragma unroll
@@ -668,6 +753,7 @@ __device__ __forceinline__ void attendChunk(AttentionScratch<D, G, C> &sh,
             score[h] = fmaf(sh.q[h][c * per + e], kv[e], score[h]);
       }
     } else {
+      const KV *row = kCache + (static_cast<size_t>(begin + t) * kvHeads + g) * D;
 #pragma unroll
       for (int e = 0; e < D; ++e) {
         const float kv = toFloat(row[e]);
@@ -707,8 +793,7 @@ __device__ __forceinline__ void attendChunk(AttentionScratch<D, G, C> &sh,
   // (P pieces per row), so each load is a full vector, and the C / P partial sums of every
   // (head, dimension) are added up through shared memory.
   constexpr int per = kPerVector<KV>;
-  constexpr bool vectorized = (D * sizeof(KV)) % 16 == 0 && C % (D / per) == 0;
-  if constexpr (vectorized) {
+  if constexpr (ChunkLoads<KV, D, G, C>::valueVectorized) {
     constexpr int pieces = D / per, lanes = C / pieces;
     const int piece = t % pieces, keyLane = t / pieces;
     float part[G][per];
@@ -717,12 +802,18 @@ __device__ __forceinline__ void attendChunk(AttentionScratch<D, G, C> &sh,
 #pragma unroll
       for (int e = 0; e < per; ++e)
         part[h][e] = 0.0f;
-    const size_t stride = static_cast<size_t>(kvHeads) * D;
-    const KV *base = vCache + (static_cast<size_t>(begin) * kvHeads + g) * D + piece * per;
-#pragma unroll 4
-    for (int i = keyLane; i < count; i += lanes) {
+#pragma unroll
+    for (int j = 0; j < pieces; ++j) {
+      const int i = keyLane + j * lanes;
+      if (i >= count)
+        break;
       float value[per];
-      widen(*reinterpret_cast<const uint4 *>(base + i * stride), value, KV());
+      if (i < known)
+        widen(early.value[j], value, KV());
+      else
+#pragma unroll
+        for (int e = 0; e < per; ++e)
+          value[e] = sh.freshValue[piece * per + e];
 #pragma unroll
       for (int h = 0; h < G; ++h) {
         const float p = sh.p[h][i];
@@ -810,13 +901,14 @@ template <typename KV, int D, int G> constexpr int decodeChunk() {
 }
 template <typename KV, int D, int G> constexpr int kDecodeChunk = decodeChunk<KV, D, G>();
 
-/// Decode attention for one token at p = positions[0], all G query heads of KV head g in one
-/// block (each key and value row read once for the group). Block (g, s) covers keys
-/// [s·C, min(p + 1, (s+1)·C)); blocks past p exit, so a grid sized for the whole context serves
-/// every position from one CUDA graph. RoPE is folded in: the queries are rotated here from q,
-/// and the block that covers p rotates the new key and stores it with the new value into the
-/// caches first. A single split writes out[] itself. Several each write a (max, sum, acc[D])
-/// partial per head, and the last of them to finish, which a counter per KV head tells
+/// Decode attention for one token at p = positions[0], all G query heads of KV head g in one block
+/// (each key and value row read once for the group). Block (g, s) covers keys [s·C, min(p + 1,
+/// (s+1)·C)); blocks past p exit, so a grid sized for the whole context serves every position from
+/// one CUDA graph. The chunk's rows below p are loaded before the block waits for the q/k/v
+/// projection (ChunkLoads). RoPE is folded in: the queries are rotated here from q, and the block
+/// that covers p rotates the new key and stores it with the new value into the caches (and its
+/// shared memory) first. A single split writes out[] itself. Several each write a (max, sum,
+/// acc[D]) partial per head, and the last of them to finish, which a counter per KV head tells
 /// (splitsDone[g], zero between steps), merges them: no second launch.
 template <typename KV, int D, int G>
 __global__ void __launch_bounds__(kDecodeChunk<KV, D, G>)
@@ -834,6 +926,9 @@ __global__ void __launch_bounds__(kDecodeChunk<KV, D, G>)
   const int begin = s * C;
   if (begin >= len)
     return; // block (g, 0) always waits, which orders the grid after its predecessors
+  const int count = min(C, len - begin), known = min(C, position - begin);
+  ChunkLoads<KV, D, G, C> early;
+  early.issue(kCache, vCache, kvHeads, g, begin, known);
   waitForPredecessors();
   const float scale = rsqrtf(static_cast<float>(D));
   for (int p = t; p < G * half; p += C) {
@@ -854,14 +949,18 @@ __global__ void __launch_bounds__(kDecodeChunk<KV, D, G>)
         rotate(src[j], src[j + half], position, invFreq[j], r0, r1);
       kCache[row + j] = fromFloat<KV>(r0);
       kCache[row + j + half] = fromFloat<KV>(r1);
+      sh.freshKey[j] = toFloat(fromFloat<KV>(r0));
+      sh.freshKey[j + half] = toFloat(fromFloat<KV>(r1));
     }
-    for (int j = t; j < D; j += C)
+    for (int j = t; j < D; j += C) {
       vCache[row + j] = fromFloat<KV>(v[static_cast<size_t>(g) * D + j]);
+      sh.freshValue[j] = toFloat(fromFloat<KV>(v[static_cast<size_t>(g) * D + j]));
+    }
   }
   float acc[kOutputsPerThread<D, G, C>];
   resetAttention(sh, acc);
   __syncthreads(); // the queries, the running state, and the new row for the thread scoring it
-  attendChunk<KV, D, G, C>(sh, kCache, vCache, kvHeads, g, begin, min(C, len - begin), acc);
+  attendChunk<KV, D, G, C>(sh, early, kCache, vCache, kvHeads, g, begin, count, known, acc);
   const int used = (len + C - 1) / C;
 #pragma unroll
   for (int j = 0; j < kOutputsPerThread<D, G, C>; ++j) {
