@@ -460,6 +460,13 @@ __global__ void __launch_bounds__(Threads)
   }
   NormLoads<N, K, Threads> normWeights;
   normWeights.issue(norm);
+  // The row's weight scales, fixed like the weights: loaded now, not after the products.
+  float rowScale = 0.0f, upScale = 0.0f;
+  if (active && lane == 0) {
+    rowScale = E == Epilogue::SwiGLU ? scales.s[0][row] : pick(scales.s, out.s)[out.local];
+    if constexpr (E == Epilogue::SwiGLU)
+      upScale = scales.s[1][row];
+  }
   waitForPredecessors();
   const float before = E == Epilogue::Residual && active && lane == 0 ? residual[out.local] : 0.0f;
   stageInput<N, K, Threads>(x, norm, eps, xs, reduce, normWeights);
@@ -469,14 +476,14 @@ __global__ void __launch_bounds__(Threads)
   if constexpr (E == Epilogue::SwiGLU) {
     const int32_t ga = rowDotInt8<K>(first, w0, q, lane), ua = rowDotInt8<K>(second, w1, q, lane);
     if (lane == 0) {
-      const float g = scale * (scales.s[0][row] * static_cast<float>(ga));
-      const float u = scale * (scales.s[1][row] * static_cast<float>(ua));
+      const float g = scale * (rowScale * static_cast<float>(ga));
+      const float u = scale * (upScale * static_cast<float>(ua));
       segments.y[0][row] = g / (1.0f + expf(-g)) * u;
     }
   } else {
     const int32_t acc = rowDotInt8<K>(first, w0, q, lane);
     if (lane == 0) {
-      const float y = scale * (pick(scales.s, out.s)[out.local] * static_cast<float>(acc));
+      const float y = scale * (rowScale * static_cast<float>(acc));
       float *dst = pick(segments.y, out.s);
       if constexpr (E == Epilogue::Residual)
         dst[out.local] = before + y;
