@@ -664,7 +664,7 @@ __global__ void ropeKernel(float *__restrict__ x, const int32_t *__restrict__ po
 }
 
 /// The fewest keys a decode attention block covers (kDecodeChunk below), for sizing the
-/// partials of split attention: the compiler allots them for this many keys a split.
+/// partials of split attention: the runtime allots them for this many keys a split.
 constexpr int kMinDecodeChunk = 32;
 
 /// Keys per step of prefill attention (one per thread), which walks all of a query's keys.

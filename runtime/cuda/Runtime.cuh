@@ -75,7 +75,11 @@ struct ModelLayout {
   uint64_t kvBytes;      // keys of every layer, then values
   int64_t activationFloats;
   int64_t qrotFloats;    // rotated queries, max_batch × heads × head_dim
-  int64_t partialFloats; // split-K attention partials, then a split counter per KV head
+  // Decode attention's split partials and counters (attention()), sized here from these.
+  int64_t attentionHeads; // the most query heads of an attention op
+  int64_t headDim;
+  int64_t kvHeads;
+  int64_t context;        // positions the KV cache holds
   int64_t gemmInBytes;   // a prefill GEMM's input in the weights' dtype
   int64_t tempFloats;    // prefill gate and up projections before SwiGLU
   int64_t accInts;       // prefill int32 accumulators of w8a8 GEMMs (gate and up: two)
@@ -125,6 +129,7 @@ struct Device {
   uint8_t *weights = nullptr;
   uint8_t *kv = nullptr;
   float *activations = nullptr, *qrot = nullptr, *partial = nullptr, *temp = nullptr;
+  int *splitsDone = nullptr; // a counter per KV head for split attention, zero between steps
   void *gemmIn = nullptr;
   int32_t *acc = nullptr;     // w8a8 prefill accumulators
   float *tokenScales = nullptr; // w8a8 prefill activation scales, one per token
@@ -399,14 +404,9 @@ void attention(Device &d, int n, const float *q, const float *k, const float *v,
   if (n == 1) {
     stage(d, "attention decode (rope, kv store)");
     constexpr int chunk = kDecodeChunk<KV, D, G>;
-    const int splits = (context + chunk - 1) / chunk;
-    // The compiler allots the partials for splits of kMinDecodeChunk keys, then one split
-    // counter per KV head (zero between steps; zeroed at open).
-    const int64_t partials = static_cast<int64_t>(heads) *
-                             ((context + kMinDecodeChunk - 1) / kMinDecodeChunk) * (D + 2);
-    int *splitsDone = reinterpret_cast<int *>(d.partial + partials);
+    const int splits = (context + chunk - 1) / chunk; // d.partial holds kMinDecodeChunk's
     launch(d, attentionDecodeKernel<KV, D, G>, dim3(kvHeads, splits), chunk, 0, q, k, v,
-           d.positions, invFreq, kCache, vCache, d.partial, splitsDone, out, kvHeads, splits);
+           d.positions, invFreq, kCache, vCache, d.partial, d.splitsDone, out, kvHeads, splits);
     return;
   }
   stage(d, "rope + kv store");
@@ -505,8 +505,14 @@ inline int open(const ModelLayout &layout, const TensorPlace *tensors, int count
   // The float arena's regions, each a whole number of 256 bytes: kernels load 16 bytes at a
   // time from any of them.
   auto region = [](int64_t floats) { return static_cast<uint64_t>((floats + 63) / 64 * 64); };
+  // Split attention's partials, (max, sum, acc[D]) per head and split, for splits of the
+  // fewest keys a decode attention block covers; then a counter per KV head (ints).
+  const int64_t partialFloats =
+      std::max<int64_t>(layout.attentionHeads, 1) *
+      ((layout.context + kMinDecodeChunk - 1) / kMinDecodeChunk) * (layout.headDim + 2);
   const uint64_t floats = region(layout.activationFloats) + region(layout.qrotFloats) +
-                          region(layout.partialFloats) + region(layout.tempFloats) +
+                          region(partialFloats) + region(layout.kvHeads) +
+                          region(layout.tempFloats) +
                           region(layout.accInts) + region(layout.maxBatch) +
                           static_cast<uint64_t>(layout.maxBatch) * layout.vocab + 1024;
   const uint64_t needed = layout.weightBytes + layout.kvBytes + gemmIn + floats * sizeof(float);
@@ -538,9 +544,9 @@ inline int open(const ModelLayout &layout, const TensorPlace *tensors, int count
   d.activations = arena;
   d.qrot = d.activations + region(layout.activationFloats);
   d.partial = d.qrot + region(layout.qrotFloats);
-  d.temp = d.partial + region(layout.partialFloats);
-  INFERNO_CUDA_CHECK(cudaMemsetAsync(d.partial, 0, layout.partialFloats * sizeof(float),
-                                     d.stream)); // the split counters start at zero
+  d.splitsDone = reinterpret_cast<int *>(d.partial + region(partialFloats));
+  INFERNO_CUDA_CHECK(cudaMemsetAsync(d.splitsDone, 0, layout.kvHeads * sizeof(int), d.stream));
+  d.temp = reinterpret_cast<float *>(d.splitsDone) + region(layout.kvHeads);
   d.acc = reinterpret_cast<int32_t *>(d.temp + region(layout.tempFloats));
   d.tokenScales = reinterpret_cast<float *>(d.acc + region(layout.accInts));
   d.logits = d.tokenScales + region(layout.maxBatch);

@@ -35,7 +35,6 @@ using namespace mlir;
 using namespace inferno::llama;
 
 constexpr int64_t kDeviceAlignment = 256; // cudaMalloc's; also every row of a 16-byte load
-constexpr int64_t kMinDecodeChunk = 32;   // Kernels.cuh's: the fewest keys a decode split covers
 
 int64_t alignTo(int64_t n, int64_t a) { return (n + a - 1) / a * a; }
 int64_t features(Value v) { return cast<RankedTensorType>(v.getType()).getDimSize(1); }
@@ -554,10 +553,6 @@ FailureOr<std::string> SourceEmitter::run() {
     if (failed(emitOp(op)))
       return failure();
   }
-  // Split attention's partials: as many splits as the smallest chunk makes, then a counter per
-  // KV head (Runtime.cuh's attention()).
-  const int64_t splits = (cache_.getPositions() + kMinDecodeChunk - 1) / kMinDecodeChunk;
-
   std::string tables, tableList, tableSizes;
   for (unsigned i = 0; i < invFreqTables_.size(); ++i) {
     tables += absl::StrCat("const float kInvFreq", i, "[] = {", invFreqTables_[i].second, "};\n");
@@ -584,8 +579,9 @@ FailureOr<std::string> SourceEmitter::run() {
       << "    /*weightBytes=*/" << arena << "ull, /*kvBytes=*/" << kvBytes << "ull,\n"
       << "    /*activationFloats=*/" << activationFloats_
       << ", /*qrotFloats=*/" << options_.maxBatch * std::max<int64_t>(heads, 1) * headDim
-      << ", /*partialFloats=*/"
-      << std::max<int64_t>(heads, 1) * splits * (headDim + 2) + cache_.getKvHeads() << ",\n"
+      << ",\n    /*attentionHeads=*/" << heads << ", /*headDim=*/" << headDim
+      << ", /*kvHeads=*/" << cache_.getKvHeads() << ", /*context=*/" << cache_.getPositions()
+      << ",\n"
       << "    /*gemmInBytes=*/" << gemmInBytes_ << ", /*tempFloats=*/" << tempFloats_
       << ", /*accInts=*/" << accInts_
       << ", /*maxBatch=*/" << options_.maxBatch << ", /*vocab=*/" << config.getVocab() << ",\n"
