@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/BufferSlots.h"
 
 #include "dialects/llama/LlamaDialect.h"
 
@@ -54,47 +55,25 @@ public:
         if (auto rope = dyn_cast<RopeOp>(op); rope && rope.getInput().hasOneUse() &&
                                               slotOf_.count(rope.getInput())) {
           unsigned slot = slotOf_[rope.getInput()];
-          slots_[slot].busyUntil = std::max(slots_[slot].busyUntil, lastUse);
+          slots_.extend(slot, lastUse);
           slotOf_[result] = slot;
           continue;
         }
         int64_t size = alignTo(maxBatch * type.getDimSize(1), 16);
-        slotOf_[result] = allocate(size, now, lastUse);
+        slotOf_[result] = slots_.allocate(size, now, lastUse);
       }
     }
   }
 
   /// Offset of a value's buffer in the arena, in floats.
-  int64_t offsetOf(Value v) const { return slots_[slotOf_.lookup(v)].offset; }
-  int64_t totalFloats() const { return total_; }
+  int64_t offsetOf(Value v) const { return slots_.offset(slotOf_.lookup(v)); }
+  int64_t totalFloats() const { return slots_.total(); }
 
 private:
-  struct Slot {
-    int64_t offset, size, busyUntil;
-  };
-
   static int64_t alignTo(int64_t n, int64_t a) { return (n + a - 1) / a * a; }
 
-  unsigned allocate(int64_t size, int64_t now, int64_t lastUse) {
-    // A slot is free once its last reader has run; the op being lowered may still read it,
-    // so "free" means strictly before now. Best fit among free slots, else a new one.
-    int best = -1;
-    for (unsigned i = 0; i < slots_.size(); ++i)
-      if (slots_[i].busyUntil < now && slots_[i].size >= size &&
-          (best < 0 || slots_[i].size < slots_[best].size))
-        best = static_cast<int>(i);
-    if (best < 0) {
-      slots_.push_back({total_, size, lastUse});
-      total_ += size;
-      return slots_.size() - 1;
-    }
-    slots_[best].busyUntil = lastUse;
-    return static_cast<unsigned>(best);
-  }
-
-  SmallVector<Slot> slots_;
+  BufferSlots slots_;
   llvm::DenseMap<Value, unsigned> slotOf_;
-  int64_t total_ = 0;
 };
 
 /// Emits the LLVM dialect for one forward function.

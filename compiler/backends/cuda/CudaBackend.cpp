@@ -13,6 +13,7 @@
 #include "compiler/backends/cuda/CudaBackend.h"
 
 #include "dialects/llama/LlamaDialect.h"
+#include "passes/BufferSlots.h"
 
 #include "absl/strings/str_cat.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -234,27 +235,13 @@ void SourceEmitter::placeBuffers(func::FuncOp forward) {
     Value input = root(norm.getInput());
     lastUse[input] = std::max(lastUse.lookup(input), index[consumer]);
   }
-  struct Slot {
-    int64_t offset, size, busyUntil;
-  };
-  SmallVector<Slot> slots;
+  BufferSlots slots;
   auto place = [&](Value v, int64_t now) {
     if (offset_.count(root(v)))
       return;
     int64_t size = alignTo(options_.maxBatch * features(v), 64);
     int64_t until = std::max(lastUse.lookup(root(v)), now);
-    int best = -1;
-    for (unsigned s = 0; s < slots.size(); ++s)
-      if (slots[s].busyUntil < now && slots[s].size >= size &&
-          (best < 0 || slots[s].size < slots[best].size))
-        best = static_cast<int>(s);
-    if (best < 0) {
-      slots.push_back({activationFloats_, size, until});
-      activationFloats_ += size;
-      best = static_cast<int>(slots.size() - 1);
-    }
-    slots[best].busyUntil = until;
-    offset_[root(v)] = slots[best].offset;
+    offset_[root(v)] = slots.offset(slots.allocate(size, now, until));
   };
   for (Operation &op : body) {
     if (absorbed_.count(&op) || isa<LMHeadOp, func::ReturnOp>(op))
@@ -270,6 +257,7 @@ void SourceEmitter::placeBuffers(func::FuncOp forward) {
     for (Value result : op.getResults())
       place(result, now);
   }
+  activationFloats_ = slots.total();
 }
 
 std::string SourceEmitter::invFreqTable(RopeAttr rope, int64_t headDim) {
