@@ -695,6 +695,18 @@ template <typename KV, int D, int G, int C> struct ChunkLoads {
   uint4 key[keyVectorized ? pieces : 1];
   uint4 value[valueVectorized ? pieces : 1];
 
+  /// One 16-byte piece of a row widened into out: from the registers `loaded` where the row
+  /// was cached, else the same elements of the token's own row in shared memory (`fresh`).
+  __device__ __forceinline__ static void widenPiece(bool cached, const uint4 &loaded,
+                                                    const float *fresh, float (&out)[per]) {
+    if (cached)
+      widen(loaded, out, KV());
+    else
+#pragma unroll
+      for (int e = 0; e < per; ++e)
+        out[e] = fresh[e];
+  }
+
   /// Rows [begin, begin + known) of KV head g.
   __device__ __forceinline__ void issue(const KV *kCache, const KV *vCache, int kvHeads, int g,
                                         int begin, int known) {
@@ -747,12 +759,7 @@ __device__ __forceinline__ void attendChunk(AttentionScratch<D, G, C> &sh,
 #pragma unroll
       for (int c = 0; c < D / per; ++c) {
         float kv[per];
-        if (t < known)
-          widen(early.key[c], kv, KV());
-        else
-#pragma unroll
-          for (int e = 0; e < per; ++e)
-            kv[e] = sh.freshKey[c * per + e];
+        early.widenPiece(t < known, early.key[c], sh.freshKey + c * per, kv);
 #pragma unroll
         for (int h = 0; h < G; ++h)
 #pragma unroll
@@ -815,12 +822,7 @@ __device__ __forceinline__ void attendChunk(AttentionScratch<D, G, C> &sh,
       if (i >= count)
         break;
       float value[per];
-      if (i < known)
-        widen(early.value[j], value, KV());
-      else
-#pragma unroll
-        for (int e = 0; e < per; ++e)
-          value[e] = sh.freshValue[piece * per + e];
+      early.widenPiece(i < known, early.value[j], sh.freshValue + piece * per, value);
 #pragma unroll
       for (int h = 0; h < G; ++h) {
         const float p = sh.p[h][i];
