@@ -313,7 +313,6 @@ void linearW8A8(Device &d, int n, const float *x, const N *norm, float eps, Segm
                 Scales scales, int segments) {
   static_assert(K % 4 == 0, "int8 GEMMs need the input width to be a multiple of 4");
   static const char *const epilogues[] = {"", " +residual", " +swiglu"};
-  constexpr int shared = K * sizeof(float) + K;
   if (n == 1) {
     int rows = E == Epilogue::SwiGLU ? s.rows[0] : 0;
     if (E != Epilogue::SwiGLU)
@@ -324,13 +323,14 @@ void linearW8A8(Device &d, int n, const float *x, const N *norm, float eps, Segm
     // 8 warps below 4096 wide (the Llama-3.2-1B shape: 0.75 ms a step, 0.77 with 16).
     constexpr int threads = K >= 4096 ? 512 : 256;
     constexpr auto kernel = matvecW8A8Kernel<N, K, E, threads>;
-    allowSharedMemory<kernel>(shared);
+    allowSharedMemory<kernel>(K);
     constexpr int rowsPerBlock = threads / kWarp;
-    launch(d, kernel, (rows + rowsPerBlock - 1) / rowsPerBlock, threads, shared, x, norm, eps, s,
+    launch(d, kernel, (rows + rowsPerBlock - 1) / rowsPerBlock, threads, K, x, norm, eps, s,
            scales, s.y[0], rows);
     return;
   }
   stage(d, "quantize rows k=%d%s", K, norm ? " +norm" : "");
+  constexpr int shared = K * sizeof(float) + K;
   constexpr auto quantize = quantizeRowsKernel<N, K>;
   allowSharedMemory<quantize>(shared);
   int8_t *q = static_cast<int8_t *>(d.gemmIn);
