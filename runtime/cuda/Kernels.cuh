@@ -125,21 +125,66 @@ __device__ __forceinline__ void startAfterPredecessors() {
   waitForPredecessors();
 }
 
-/// Sum over the block; every thread gets it. `shared` holds one float per warp.
-template <int Threads> __device__ __forceinline__ float blockSum(float v, float *shared) {
+/// `op` over the block (every thread gets the result): each warp reduces its lanes, then every
+/// thread combines the warps' results in warp order. One barrier: `shared` (one float a warp)
+/// must be slots no earlier reduction of the kernel still reads, so a kernel gives each of
+/// its reductions its own.
+template <int Threads, typename Op>
+__device__ __forceinline__ float blockReduce(float v, float *shared, Op op) {
   constexpr int warps = Threads / kWarp;
-  v = warpSum(v);
-  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
-  __syncthreads(); // `shared` may still be read from an earlier call
-  if (lane == 0)
-    shared[warp] = v;
-  __syncthreads();
-  float total = 0.0f;
 #pragma unroll
-  for (int w = 0; w < warps; ++w)
-    total += shared[w];
+  for (int offset = kWarp / 2; offset > 0; offset /= 2)
+    v = op(v, __shfl_xor_sync(0xffffffffu, v, offset));
+  if (threadIdx.x % kWarp == 0)
+    shared[threadIdx.x / kWarp] = v;
+  __syncthreads();
+  float total = shared[0];
+#pragma unroll
+  for (int w = 1; w < warps; ++w)
+    total = op(total, shared[w]);
   return total;
 }
+
+template <int Threads> __device__ __forceinline__ float blockSum(float v, float *shared) {
+  return blockReduce<Threads>(v, shared, [](float a, float b) { return a + b; });
+}
+template <int Threads> __device__ __forceinline__ float blockMax(float v, float *shared) {
+  return blockReduce<Threads>(v, shared, [](float a, float b) { return fmaxf(a, b); });
+}
+
+/// How a block splits one token's input x[K] among its threads: thread t takes the groups t,
+/// t + Threads, ... of `width` consecutive elements, four (one 16-byte access) where K allows.
+/// Every block of a matrix-vector kernel stages the whole input right after its wait, and the
+/// instructions that takes are paid by every block a multiprocessor holds: 16-byte accesses
+/// instead of 4-byte ones, with one barrier a reduction, took the Llama-3.1-8B shape's decode
+/// step from 5.17 to 5.07 ms on the H100 (the Llama-3.2-1B shape's, 4 floats a thread, stayed
+/// at 0.95 ms).
+template <int K, int Threads> struct InputSplit {
+  static constexpr int width = K % 4 == 0 ? 4 : 1;
+  static constexpr int groups = K / width, perThread = (groups + Threads - 1) / Threads;
+
+  __device__ __forceinline__ static int group(int j) {
+    return static_cast<int>(threadIdx.x) + j * Threads;
+  }
+  __device__ __forceinline__ static bool owns(int j) {
+    return groups % Threads == 0 || group(j) < groups;
+  }
+  /// Group j of this thread from x (global or shared memory).
+  __device__ __forceinline__ static void load(const float *x, int j, float (&v)[width]) {
+    if constexpr (width == 4) {
+      const float4 loaded = reinterpret_cast<const float4 *>(x)[group(j)];
+      v[0] = loaded.x, v[1] = loaded.y, v[2] = loaded.z, v[3] = loaded.w;
+    } else {
+      v[0] = x[group(j)];
+    }
+  }
+  __device__ __forceinline__ static void store(float *xs, int j, const float (&v)[width]) {
+    if constexpr (width == 4)
+      reinterpret_cast<float4 *>(xs)[group(j)] = make_float4(v[0], v[1], v[2], v[3]);
+    else
+      xs[group(j)] = v[0];
+  }
+};
 
 /// The RMSNorm weights one thread of stageInput multiplies by, loaded before the block waits
 /// for its input: they depend on no kernel, and loaded after the sum of squares they cost the
@@ -148,64 +193,83 @@ template <int Threads> __device__ __forceinline__ float blockSum(float v, float 
 /// from 5.27 to 5.21 ms, although its q/k/v blocks lose a multiprocessor's second slot);
 /// wider inputs load them in stageInput.
 template <typename N, int K, int Threads> struct NormLoads {
-  static constexpr int perThread = (K + Threads - 1) / Threads;
-  static constexpr bool early = perThread <= 8;
-  float w[early ? perThread : 1];
+  using Split = InputSplit<K, Threads>;
+  static constexpr int width = Split::width, perThread = Split::perThread;
+  static constexpr bool early = perThread * width <= 8;
+  float w[early ? perThread : 1][width];
+
+  /// Group j's weights from norm.
+  __device__ __forceinline__ static void load(const N *__restrict__ norm, int j,
+                                              float (&out)[width]) {
+#pragma unroll
+    for (int e = 0; e < width; ++e)
+      out[e] = toFloat(norm[Split::group(j) * width + e]);
+  }
 
   __device__ __forceinline__ void issue(const N *__restrict__ norm) {
     if constexpr (early)
       if (norm != nullptr)
 #pragma unroll
-        for (int j = 0; j < perThread; ++j) {
-          const int i = static_cast<int>(threadIdx.x) + j * Threads;
-          w[j] = i < K ? toFloat(norm[i]) : 0.0f;
-        }
+        for (int j = 0; j < perThread; ++j)
+          if (Split::owns(j))
+            load(norm, j, w[j]);
   }
 };
 
 /// x[K] of one token into shared memory, RMS-normalized with `norm` when it is not null:
 /// x / sqrt(mean(x²) + eps) · norm, in float32 (Hugging Face's LlamaRMSNorm). A thread issues
-/// its loads eight at a time before using them: a wide input (14336 floats over 512 threads)
-/// would otherwise cost a memory round trip per element while the block's weight loads wait.
+/// up to four groups' loads before using them: a wide input (14336 floats over 512 threads)
+/// would otherwise cost a memory round trip per group while the block's weight loads wait.
 /// `early` holds the norm weights when NormLoads loads them ahead.
 template <typename N, int K, int Threads>
 __device__ __forceinline__ void stageInput(const float *x, const N *__restrict__ norm,
                                            float eps, float *xs, float *reduce,
                                            const NormLoads<N, K, Threads> &early) {
-  constexpr int perThread = (K + Threads - 1) / Threads, group = perThread < 8 ? perThread : 8;
-  auto index = [](int j) { return static_cast<int>(threadIdx.x) + j * Threads; };
+  using Split = InputSplit<K, Threads>;
+  constexpr int width = Split::width, perThread = Split::perThread;
+  constexpr int batch = perThread < 4 ? perThread : 4;
+  float v[batch][width]; // after the loop: every group, where one batch holds them all
   float squares = 0.0f;
 #pragma unroll
-  for (int base = 0; base < perThread; base += group) {
-    float v[group];
+  for (int base = 0; base < perThread; base += batch) {
 #pragma unroll
-    for (int j = 0; j < group; ++j)
-      v[j] = base + j < perThread && index(base + j) < K ? x[index(base + j)] : 0.0f;
+    for (int i = 0; i < batch; ++i)
+      if (base + i < perThread && Split::owns(base + i))
+        Split::load(x, base + i, v[i]);
 #pragma unroll
-    for (int j = 0; j < group; ++j)
-      if (base + j < perThread && index(base + j) < K) {
-        xs[index(base + j)] = v[j];
-        squares += v[j] * v[j];
+    for (int i = 0; i < batch; ++i)
+      if (base + i < perThread && Split::owns(base + i)) {
+        Split::store(xs, base + i, v[i]);
+#pragma unroll
+        for (int e = 0; e < width; ++e)
+          squares += v[i][e] * v[i][e];
       }
   }
   if (norm != nullptr) {
     const float inverse = rsqrtf(blockSum<Threads>(squares, reduce) / K + eps);
 #pragma unroll
-    for (int base = 0; base < perThread; base += group) {
-      float w[group];
+    for (int j = 0; j < perThread; ++j)
+      if (Split::owns(j)) {
+        float value[width], w[width];
+        if constexpr (perThread <= batch) {
 #pragma unroll
-      for (int j = 0; j < group; ++j) {
-        if constexpr (NormLoads<N, K, Threads>::early)
-          w[j] = early.w[base + j];
-        else
-          w[j] = base + j < perThread && index(base + j) < K ? toFloat(norm[index(base + j)])
-                                                             : 0.0f;
+          for (int e = 0; e < width; ++e)
+            value[e] = v[j][e];
+        } else {
+          Split::load(xs, j, value); // this thread's own group, stored above
+        }
+        if constexpr (NormLoads<N, K, Threads>::early) {
+#pragma unroll
+          for (int e = 0; e < width; ++e)
+            w[e] = early.w[j][e];
+        } else {
+          NormLoads<N, K, Threads>::load(norm, j, w);
+        }
+#pragma unroll
+        for (int e = 0; e < width; ++e)
+          value[e] = value[e] * inverse * w[e];
+        Split::store(xs, j, value);
       }
-#pragma unroll
-      for (int j = 0; j < group; ++j)
-        if (base + j < perThread && index(base + j) < K)
-          xs[index(base + j)] = xs[index(base + j)] * inverse * w[j];
-    }
   }
   __syncthreads();
 }
@@ -371,83 +435,38 @@ __global__ void __launch_bounds__(Threads)
 // s = 0, q = 0), y = s · (w_scale · float(Σ q·W)) with the sum exact in int32.
 //===----------------------------------------------------------------------===//
 
-/// Max over the block; every thread gets it. `shared` holds one float per warp.
-template <int Threads> __device__ __forceinline__ float blockMax(float v, float *shared) {
-  constexpr int warps = Threads / kWarp;
-  v = warpMax(v);
-  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
-  __syncthreads();
-  if (lane == 0)
-    shared[warp] = v;
-  __syncthreads();
-  float m = shared[0];
-#pragma unroll
-  for (int w = 1; w < warps; ++w)
-    m = fmaxf(m, shared[w]);
-  return m;
-}
-
 __device__ __forceinline__ int8_t quantizeValue(float x, float inverse) {
   return static_cast<int8_t>(fminf(fmaxf(rintf(x * inverse), -128.0f), 127.0f));
 }
 
-/// Quantizes the staged row xs[K] into q[K] (shared); returns its scale absmax/127.
-template <int K, int Threads>
-__device__ __forceinline__ float quantizeStaged(const float *xs, int8_t *q, float *reduce) {
-  float m = 0.0f;
-  for (int i = threadIdx.x; i < K; i += Threads)
-    m = fmaxf(m, fabsf(xs[i]));
-  const float absmax = blockMax<Threads>(m, reduce);
-  const float inverse = absmax == 0.0f ? 0.0f : 127.0f / absmax;
-  for (int i = threadIdx.x; i < K; i += Threads)
-    q[i] = absmax == 0.0f ? 0 : quantizeValue(xs[i], inverse);
-  __syncthreads();
-  return absmax / 127.0f;
-}
-
-/// The input of a w8a8 matrix-vector block, quantized in registers: thread t holds the groups
-/// of four consecutive elements t, t + Threads, ... of x[K], loads them with one 16-byte load
-/// each, normalizes, takes the block's absmax and writes its int8 groups to shared memory as
-/// one 32-bit store each. Every block quantizes the whole input, right after the wait, and
-/// the instructions it takes are paid by every block a multiprocessor holds: staging the row
-/// in shared memory element by element, then re-reading it to quantize (six barriers against
-/// three here) cost the Llama-3.2-1B shape about 1.2 µs a kernel (on the H100, its decode step
-/// 0.715 -> 0.638 ms). The RMSNorm weights (issue) are loaded before the wait.
+/// The input of a w8a8 kernel, quantized in registers: each thread loads its groups of x[K]
+/// (InputSplit), normalizes them, and after the block's absmax writes each group's four int8
+/// values with one 32-bit store. Staging the row in shared memory element by element, then
+/// re-reading it to quantize (six barriers against two here), cost the Llama-3.2-1B shape
+/// about 1.2 µs a kernel (on the H100, its decode step 0.715 -> 0.638 ms). `issue` loads the
+/// RMSNorm weights before the wait.
 template <typename N, int K, int Threads> struct QuantizedInput {
-  static_assert(K % 4 == 0, "w8a8 inputs are read four elements at a time");
-  static constexpr int groups = K / 4, perThread = (groups + Threads - 1) / Threads;
-  float w[perThread][4];
+  using Split = InputSplit<K, Threads>;
+  static_assert(Split::width == 4, "w8a8 inputs are read four elements at a time");
+  static constexpr int perThread = Split::perThread, warps = Threads / kWarp;
+  /// Floats of shared memory stage() reduces through.
+  static constexpr int reduceSlots = 2 * warps;
+  NormLoads<N, K, Threads> weights;
 
-  __device__ __forceinline__ static bool owns(int j) {
-    return groups % Threads == 0 || static_cast<int>(threadIdx.x) + j * Threads < groups;
-  }
+  __device__ __forceinline__ void issue(const N *__restrict__ norm) { weights.issue(norm); }
 
-  __device__ __forceinline__ void issue(const N *__restrict__ norm) {
-    if (norm == nullptr)
-      return;
-#pragma unroll
-    for (int j = 0; j < perThread; ++j)
-      if (owns(j)) {
-        const N *n = norm + 4 * (threadIdx.x + j * Threads);
-#pragma unroll
-        for (int e = 0; e < 4; ++e)
-          w[j][e] = toFloat(n[e]);
-      }
-  }
-
-  /// x' = x or RMSNorm(x) (norm not null) quantized into q[K]; returns the scale absmax/127.
-  /// `reduce` holds two floats a warp (one block-wide sum, one max, each its own slots).
+  /// x' = x or RMSNorm(x) (norm not null) quantized into q[K] (global or shared memory, read
+  /// by the whole block after it returns); returns the scale absmax/127.
   __device__ __forceinline__ float stage(const float *x, const N *__restrict__ norm, float eps,
-                                         int8_t *q, float *reduce) const {
+                                         int8_t *q, float (&reduce)[reduceSlots]) const {
     float v[perThread][4];
 #pragma unroll
     for (int j = 0; j < perThread; ++j) {
-      const float4 loaded = owns(j) ? reinterpret_cast<const float4 *>(x)[threadIdx.x + j * Threads]
-                                    : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-      v[j][0] = loaded.x, v[j][1] = loaded.y, v[j][2] = loaded.z, v[j][3] = loaded.w;
+      if (Split::owns(j))
+        Split::load(x, j, v[j]);
+      else
+        v[j][0] = v[j][1] = v[j][2] = v[j][3] = 0.0f;
     }
-    constexpr int warps = Threads / kWarp;
-    const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
     if (norm != nullptr) {
       float squares = 0.0f;
 #pragma unroll
@@ -455,20 +474,22 @@ template <typename N, int K, int Threads> struct QuantizedInput {
 #pragma unroll
         for (int e = 0; e < 4; ++e)
           squares += v[j][e] * v[j][e];
-      squares = warpSum(squares);
-      if (lane == 0)
-        reduce[warp] = squares;
-      __syncthreads();
-      float total = 0.0f;
-#pragma unroll
-      for (int i = 0; i < warps; ++i)
-        total += reduce[i];
-      const float inverse = rsqrtf(total / K + eps);
+      const float inverse = rsqrtf(blockSum<Threads>(squares, reduce) / K + eps);
 #pragma unroll
       for (int j = 0; j < perThread; ++j)
+        if (Split::owns(j)) {
+          float w[4];
+          if constexpr (NormLoads<N, K, Threads>::early) {
 #pragma unroll
-        for (int e = 0; e < 4; ++e)
-          v[j][e] = v[j][e] * inverse * w[j][e];
+            for (int e = 0; e < 4; ++e)
+              w[e] = weights.w[j][e];
+          } else {
+            NormLoads<N, K, Threads>::load(norm, j, w);
+          }
+#pragma unroll
+          for (int e = 0; e < 4; ++e)
+            v[j][e] = v[j][e] * inverse * w[e];
+        }
     }
     float m = 0.0f;
 #pragma unroll
@@ -476,22 +497,14 @@ template <typename N, int K, int Threads> struct QuantizedInput {
 #pragma unroll
       for (int e = 0; e < 4; ++e)
         m = fmaxf(m, fabsf(v[j][e]));
-    m = warpMax(m);
-    if (lane == 0)
-      reduce[warps + warp] = m;
-    __syncthreads();
-    float absmax = reduce[warps];
-#pragma unroll
-    for (int i = 1; i < warps; ++i)
-      absmax = fmaxf(absmax, reduce[warps + i]);
+    const float absmax = blockMax<Threads>(m, reduce + warps);
     const float inverse = absmax == 0.0f ? 0.0f : 127.0f / absmax;
 #pragma unroll
     for (int j = 0; j < perThread; ++j)
-      if (owns(j)) {
-        const char4 packed = make_char4(quantizeValue(v[j][0], inverse), quantizeValue(v[j][1], inverse),
-                                        quantizeValue(v[j][2], inverse), quantizeValue(v[j][3], inverse));
-        reinterpret_cast<char4 *>(q)[threadIdx.x + j * Threads] = packed;
-      }
+      if (Split::owns(j))
+        reinterpret_cast<char4 *>(q)[Split::group(j)] =
+            make_char4(quantizeValue(v[j][0], inverse), quantizeValue(v[j][1], inverse),
+                       quantizeValue(v[j][2], inverse), quantizeValue(v[j][3], inverse));
     __syncthreads();
     return absmax / 127.0f;
   }
@@ -536,7 +549,7 @@ __global__ void __launch_bounds__(Threads)
     matvecW8A8Kernel(const float *x, const N *__restrict__ norm, float eps,
                      Segments segments, Scales scales, const float *residual, int totalRows) {
   extern __shared__ int4 qs[];
-  __shared__ float reduce[2 * Threads / kWarp];
+  __shared__ float reduce[QuantizedInput<N, K, Threads>::reduceSlots];
   launchDependents();
   int8_t *q = reinterpret_cast<int8_t *>(qs);
   const int lane = threadIdx.x % kWarp;
@@ -590,17 +603,12 @@ __global__ void __launch_bounds__(Threads)
 template <typename N, int K>
 __global__ void quantizeRowsKernel(const float *x, const N *__restrict__ norm,
                                    float eps, int8_t *__restrict__ q, float *__restrict__ scales) {
-  extern __shared__ float xs[];
-  __shared__ float reduce[256 / kWarp];
-  NormLoads<N, K, 256> normWeights;
-  normWeights.issue(norm);
+  __shared__ float reduce[QuantizedInput<N, K, 256>::reduceSlots];
+  QuantizedInput<N, K, 256> input;
+  input.issue(norm);
   startAfterPredecessors();
-  const int i = blockIdx.x;
-  stageInput<N, K, 256>(x + static_cast<size_t>(i) * K, norm, eps, xs, reduce, normWeights);
-  const float scale = quantizeStaged<K, 256>(xs, reinterpret_cast<int8_t *>(xs + K), reduce);
-  const int8_t *staged = reinterpret_cast<const int8_t *>(xs + K);
-  for (int k = threadIdx.x; k < K; k += 256)
-    q[static_cast<size_t>(i) * K + k] = staged[k];
+  const size_t i = blockIdx.x;
+  const float scale = input.stage(x + i * K, norm, eps, q + i * K, reduce);
   if (threadIdx.x == 0)
     scales[i] = scale;
 }

@@ -320,8 +320,12 @@ void linearW8A8(Device &d, int n, const float *x, const N *norm, float eps, Segm
         rows += s.rows[i];
     stage(d, "matvec w8a8 k=%d rows=%d%s%s", K, E == Epilogue::SwiGLU ? 2 * rows : rows,
           norm ? " +norm" : "", epilogues[static_cast<int>(E)]);
-    // 8 warps below 4096 wide (the Llama-3.2-1B shape: 0.75 ms a step, 0.77 with 16).
-    constexpr int threads = K >= 4096 ? 512 : 256;
+    // 16 warps a block at every width: each block quantizes the whole input, and with that
+    // done in registers (QuantizedInput), half as many blocks beat more of them in flight (on
+    // the H100 the Llama-3.2-1B shape's decode step 0.607 -> 0.595 ms against 8 warps below
+    // 4096 wide, which had won, 0.75 against 0.77 ms, while the input was staged in shared
+    // memory first).
+    constexpr int threads = 512;
     constexpr auto kernel = matvecW8A8Kernel<N, K, E, threads>;
     allowSharedMemory<kernel>(K);
     constexpr int rowsPerBlock = threads / kWarp;
@@ -330,11 +334,8 @@ void linearW8A8(Device &d, int n, const float *x, const N *norm, float eps, Segm
     return;
   }
   stage(d, "quantize rows k=%d%s", K, norm ? " +norm" : "");
-  constexpr int shared = K * sizeof(float) + K;
-  constexpr auto quantize = quantizeRowsKernel<N, K>;
-  allowSharedMemory<quantize>(shared);
   int8_t *q = static_cast<int8_t *>(d.gemmIn);
-  launch(d, quantize, n, 256, shared, x, norm, eps, q, d.tokenScales);
+  launch(d, quantizeRowsKernel<N, K>, n, 256, 0, x, norm, eps, q, d.tokenScales);
   const int32_t one = 1, zero = 0;
   auto gemm8 = [&](int rows, const void *w, int32_t *acc) {
     INFERNO_CUDA_CHECK(cublasGemmEx(d.blas, CUBLAS_OP_T, CUBLAS_OP_N, rows, n, K, &one, w,
