@@ -525,6 +525,7 @@ absl::Status compileArtifact(const CompileOptions &options) {
     CudaBackendOptions backend;
     backend.maxBatch = options.maxBatch;
     backend.sm = options.sm;
+    backend.kvDtype = options.kvDtype;
     backend.banner = absl::StrCat("Model '", model.spec.name, "', compiled by inferno ",
                                   INFERNO_VERSION, " for sm_", options.sm, ".");
     absl::StatusOr<std::string> source = emitCudaSource(*module, backend);

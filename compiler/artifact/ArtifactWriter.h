@@ -37,6 +37,9 @@ struct CompileOptions {
   /// nvcc for compute capability `sm`).
   std::string target = "cpu";
   int sm = 90;
+  /// With target "cuda": the KV cache's element type, "fp8", "bf16", "f16" or "f32" (empty:
+  /// as the weights).
+  std::string kvDtype;
   /// Replace an existing artifact at `output`.
   bool force = false;
   /// Called with each stage's name and the module after it.

@@ -6,7 +6,8 @@
 # 1. the card and the artifact's shared libraries (ldd: the driver and cuBLAS only)
 # 2. the CUDA and the CPU artifact of the same model on the same prompt (logits and ids)
 # 3. parity with Hugging Face transformers (hf_parity.py): the real tiny checkpoints (f32), the
-#    scaled-down 1B and 8B structures (bf16), and the full-size 1B on synthetic weights; w8a8
+#    scaled-down 1B and 8B structures (bf16, and the 1B with an fp8 KV cache), and the full-size
+#    1B on synthetic weights; w8a8
 #    against the numpy reference's exact simulation; greedy decoding on the device against the
 #    host's argmax
 # 4. compute-sanitizer: memcheck and racecheck on a bf16 and an f32 model, initcheck on f32
@@ -55,6 +56,10 @@ for m in m1 m2; do
   parity --artifact "$W/$m-cuda" --model "$W/$m-model" --weights "$W/$m-model" --steps 64
 done
 parity --artifact "$W/l1b-cuda" --model "$W/l1b-model" --synthetic 7 --steps 64
+# m1 with its KV cache in fp8 e4m3 (--kv-dtype fp8, scale 1): keys and values keep three
+# mantissa bits, so its logits sit further from float32's (about 5e-2 rel-L2) and are held to
+# 1e-1; a broken cache path lands near 1.
+parity --artifact "$W/m1-fp8-cuda" --model "$W/m1-model" --weights "$W/m1-model" --steps 64 --tol 1e-1
 # A prompt longer than a prefill batch (64 here) and than a decode attention block (256 keys):
 # prefill in batches attending to the keys cached before them over several key tiles, and
 # decode merging the partials of several splits.
@@ -99,6 +104,8 @@ for tool in memcheck racecheck; do
   compute-sanitizer --tool $tool "$W/m1-cuda/model" --weights "$W/m1-model" --prompt-ids 1,2,3,4,5,6,7,8,9,10 -n 40 --temperature 0 --ignore-eos --ids 2>&1 | grep -E "SUMMARY"
   echo "compute-sanitizer $tool (bf16 m1, 300-token prompt: batched prefill, merged decode splits):"
   compute-sanitizer --tool $tool "$W/m1-cuda/model" --weights "$W/m1-model" --prompt-ids "$long" -n 8 --temperature 0 --ignore-eos --ids 2>&1 | grep -E "SUMMARY"
+  echo "compute-sanitizer $tool (m1 with an fp8 KV cache, 300-token prompt):"
+  compute-sanitizer --tool $tool "$W/m1-fp8-cuda/model" --weights "$W/m1-model" --prompt-ids "$long" -n 8 --temperature 0 --ignore-eos --ids 2>&1 | grep -E "SUMMARY"
 done
 if [ -d "$W/tg-cuda" ]; then
   for tool in memcheck racecheck initcheck; do

@@ -12,7 +12,8 @@
 # WORK/<name>-cuda    their CUDA artifacts (m1, m2, w8 linked to WORK/<name>-model: run them with
 #                     --weights WORK/<name>-model there)
 # WORK/w8-cuda       a compressed-tensors w8a8 checkpoint of the 1B structure scaled down
-# WORK/l1b-cuda, WORK/l8b-cuda, WORK/l1b-w8a8-cuda
+# WORK/m1-fp8-cuda   m1 with its KV cache in fp8 e4m3 (--kv-dtype fp8)
+# WORK/l1b-cuda, WORK/l8b-cuda, WORK/l1b-w8a8-cuda, WORK/l1b-fp8-cuda
 #                     full-size Llama-3.2-1B and Llama-3.1-8B in bf16 (and the 1B as w8a8),
 #                     compiled from sparse
 #                     checkpoints (headers only) with --weights link --max-batch 512: run with
@@ -53,6 +54,9 @@ for m in m1 m2; do
   "$INFERNO" compile "$WORK/$m-model" -o "$WORK/$m-cuda" --target cuda --weights link --force
 done
 "$INFERNO" compile "$WORK/w8-model" -o "$WORK/w8-cuda" --target cuda --weights link --force
+# m1 again with its KV cache in fp8 e4m3 (--kv-dtype fp8).
+"$INFERNO" compile "$WORK/m1-model" -o "$WORK/m1-fp8-cuda" --target cuda --weights link \
+  --kv-dtype fp8 --force
 "$INFERNO" compile "$WORK/m1-model" -o "$WORK/m1-cpu" --weights link --force
 if [ -n "$SHARED" ]; then
   for pair in tg:tiny-gqa-260K ai:aidreams260K; do
@@ -61,13 +65,15 @@ if [ -n "$SHARED" ]; then
     "$INFERNO" compile "$WORK/$name-model" -o "$WORK/$name-cuda" --target cuda --force
   done
 fi
-for pair in l1b:llama-3.2-1b l8b:llama-3.1-8b l1b-w8a8:llama-3.2-1b; do
+for pair in l1b:llama-3.2-1b l8b:llama-3.1-8b l1b-w8a8:llama-3.2-1b l1b-fp8:llama-3.2-1b; do
   name=${pair%%:*} preset=${pair#*:}
   quantize=
+  kv=
   [ "$name" = l1b-w8a8 ] && quantize="--quantize w8a8"
+  [ "$name" = l1b-fp8 ] && kv="--kv-dtype fp8"
   $GENERATE -o "$SPARSE/$name" --preset "$preset" $quantize --sparse --force
   "$INFERNO" compile "$SPARSE/$name" -o "$WORK/$name-cuda" --target cuda --weights link \
-    --max-batch 512 --force
+    --max-batch 512 $kv --force
   mkdir -p "$WORK/$name-model"
   cp "$SPARSE/$name"/config.json "$SPARSE/$name"/generation_config.json "$WORK/$name-model/"
 done

@@ -25,6 +25,11 @@ cl::opt<std::string> target("target", cl::desc("cpu (default) or cuda (needs nvc
                             cl::init("cpu"), cl::sub(compileCommand));
 cl::opt<int> sm("sm", cl::desc("CUDA compute capability to build for (default 90: H100/H200)"),
                 cl::init(90), cl::sub(compileCommand));
+cl::opt<std::string> kvDtype("kv-dtype",
+                             cl::desc("With --target cuda: the KV cache's element type, fp8 (e4m3, "
+                                      "scale 1: half of bf16's bytes), bf16, f16 or f32 (default: "
+                                      "the weights' narrowest float dtype)"),
+                             cl::sub(compileCommand));
 cl::opt<bool> emitCudaSource("emit-cuda-source",
                              cl::desc("With --target cuda: print the generated CUDA C++ to "
                                       "stdout and stop (no nvcc, no artifact)"),
@@ -124,6 +129,14 @@ int runCompile() {
     return driver::fail("--sm " + std::to_string(sm) +
                         ": the CUDA kernels need compute capability 90 (Hopper) or later");
   options.sm = sm;
+  if (!kvDtype.empty()) {
+    if (kvDtype != "fp8" && kvDtype != "bf16" && kvDtype != "f16" && kvDtype != "f32")
+      return driver::fail("--kv-dtype " + kvDtype + ": expected fp8, bf16, f16 or f32");
+    if (target != "cuda")
+      return driver::fail("--kv-dtype goes with --target cuda (the CPU target's cache is "
+                          "float32)");
+    options.kvDtype = kvDtype;
+  }
   if (emitCudaSource) {
     if (target != "cuda")
       return driver::fail("--emit-cuda-source goes with --target cuda");

@@ -529,8 +529,10 @@ FailureOr<std::string> SourceEmitter::run() {
     ++count;
   }
   kvType_ = !kvElement || kvElement.isF32() ? "float" : kvElement.isBF16() ? "bf16" : "f16";
+  if (!options_.kvDtype.empty())
+    kvType_ = options_.kvDtype == "f32" ? "float" : options_.kvDtype;
   const int64_t kvBytes = 2 * cache_.getLayers() * cache_.getPositions() * cache_.getKvHeads() *
-                          headDim * (kvType_ == "float" ? 4 : 2);
+                          headDim * (kvType_ == "float" ? 4 : kvType_ == "fp8" ? 1 : 2);
 
   planFusions(forward);
   placeBuffers(forward);

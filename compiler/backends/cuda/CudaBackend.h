@@ -16,6 +16,9 @@ struct CudaBackendOptions {
   /// Compute capability the object is built for (sm_90: H100/H200); PTX for it is embedded
   /// too, so a later GPU's driver can compile it at load.
   int sm = 90;
+  /// Element type of the KV cache: "fp8" (e4m3), "bf16", "f16" or "f32"; empty follows the
+  /// weights (the narrowest float dtype among them, f32 when none is narrower).
+  std::string kvDtype;
   /// Text that heads the generated file (what compiled it, from which model).
   std::string banner;
 };
