@@ -208,6 +208,10 @@ MemoryEstimate estimateMemory(const ModelConfig &c, const WeightManifest &manife
     kvElement = 2;
     m.kvDtype = "bf16";
   }
+  if (!options.kvDtype.empty()) {
+    m.kvDtype = options.kvDtype;
+    kvElement = m.kvDtype == "fp8" ? 1 : m.kvDtype == "f32" ? 4 : 2;
+  }
   m.kvCacheBytesPerToken =
       2ull * c.numLayers * c.numKvHeads * c.headDim * static_cast<uint64_t>(kvElement);
   m.kvCacheBytes = m.kvCacheBytesPerToken * static_cast<uint64_t>(m.context);

@@ -70,6 +70,9 @@ struct InspectOptions {
   /// Weight storage dtype; nullopt: as stored.
   std::optional<Dtype> dtype;
   int64_t maxBatch = 64;
+  /// With target "cuda": the KV cache's element type (fp8, bf16, f16, f32); empty: as
+  /// `compile` picks.
+  std::string kvDtype;
   /// Capacity to compare with; nullopt: the machine's MemTotal (cpu) or one 80 GiB GPU (cuda).
   std::optional<uint64_t> memoryBytes;
 };

@@ -2,7 +2,7 @@
 """Checks `inferno inspect --json` output against the model directory, independently.
 
   check_inspect.py MODEL_DIR REPORT.json [--variant V] [--parameters N] [--context N]
-                   [--target cpu|cuda] [--dtype f32|bf16|f16] [--usable yes|no]
+                   [--target cpu|cuda] [--kv-dtype D] [--dtype f32|bf16|f16] [--usable yes|no]
 
 Reads config.json, tokenizer_config.json and every safetensors header itself (sharing no code
 with the compiler) and derives what the report must say: tensor, shard and byte counts per
@@ -62,6 +62,7 @@ def main():
     ap.add_argument("--parameters", type=int)
     ap.add_argument("--context", type=int)
     ap.add_argument("--target", default="cpu")
+    ap.add_argument("--kv-dtype", help="the KV cache's element type inspect was asked for")
     ap.add_argument("--dtype")
     ap.add_argument("--usable", choices=["yes", "no"], default="yes")
     args = ap.parse_args()
@@ -166,6 +167,10 @@ def main():
     context = args.context or min(max_pos, 4096)
     expect("memory.context", mem["context"], context)
     kv_bytes = 4 if args.target == "cpu" or args.dtype == "f32" else 2
+    if args.kv_dtype:
+        kv_bytes = {"fp8": 1, "bf16": 2, "f16": 2, "f32": 4}[args.kv_dtype]
+    expect("memory.kv_dtype", mem["kv_dtype"],
+           args.kv_dtype or ("f32" if kv_bytes == 4 else "bf16"))
     per_token = 2 * L * kvh * hd * kv_bytes
     expect("memory.kv_cache_bytes_per_token", mem["kv_cache_bytes_per_token"], per_token)
     expect("memory.kv_cache_bytes", mem["kv_cache_bytes"], per_token * context)

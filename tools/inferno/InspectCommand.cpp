@@ -37,6 +37,10 @@ cl::opt<std::string> dtype("dtype", cl::desc("Weight storage dtype to budget for
                            cl::sub(inspectCommand));
 cl::opt<int64_t> maxBatch("max-batch", cl::desc("Most prompt tokens per forward call (default 64)"),
                           cl::init(64), cl::sub(inspectCommand));
+cl::opt<std::string> kvDtype("kv-dtype",
+                             cl::desc("With --target cuda: the KV cache's element type to budget "
+                                      "for, fp8, bf16, f16 or f32 (default: as compile picks)"),
+                             cl::sub(inspectCommand));
 cl::opt<std::string> memory("memory", cl::desc("Memory to compare with, e.g. 24GiB or 16GB "
                                                "(default: MemTotal, or 80 GiB per GPU)"),
                             cl::value_desc("SIZE"), cl::sub(inspectCommand));
@@ -288,6 +292,14 @@ int runInspect() {
   if (target != "cpu" && target != "cuda")
     return driver::fail("--target " + target + ": expected cpu or cuda");
   options.target = target;
+  if (!kvDtype.empty()) {
+    if (kvDtype != "fp8" && kvDtype != "bf16" && kvDtype != "f16" && kvDtype != "f32")
+      return driver::fail("--kv-dtype " + kvDtype + ": expected fp8, bf16, f16 or f32");
+    if (target != "cuda")
+      return driver::fail("--kv-dtype goes with --target cuda (the CPU target's cache is "
+                          "float32)");
+    options.kvDtype = kvDtype;
+  }
   if (!driver::parseDtypeFlag(dtype, options.dtype))
     return 1;
   if (maxBatch < 1 || maxBatch > 4096)
