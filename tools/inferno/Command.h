@@ -47,6 +47,24 @@ inline int fail(const llvm::Twine &message) {
 
 /// Reads a `--dtype` flag (f32, bf16 or f16) into `dtype`, leaving it unset when the flag is
 /// empty; prints the error and returns false for anything else.
+/// --kv-dtype FLAG (compile, inspect): empty, or fp8, bf16, f16 or f32 with --target cuda.
+/// False (after one error line) otherwise.
+inline bool parseKvDtypeFlag(const std::string &flag, const std::string &target,
+                             std::string &kvDtype) {
+  if (flag.empty())
+    return true;
+  if (flag != "fp8" && flag != "bf16" && flag != "f16" && flag != "f32") {
+    fail("--kv-dtype " + flag + ": expected fp8, bf16, f16 or f32");
+    return false;
+  }
+  if (target != "cuda") {
+    fail("--kv-dtype goes with --target cuda (the CPU target's cache is float32)");
+    return false;
+  }
+  kvDtype = flag;
+  return true;
+}
+
 inline bool parseDtypeFlag(const std::string &flag, std::optional<Dtype> &dtype) {
   if (flag.empty())
     return true;

@@ -129,14 +129,8 @@ int runCompile() {
     return driver::fail("--sm " + std::to_string(sm) +
                         ": the CUDA kernels need compute capability 90 (Hopper) or later");
   options.sm = sm;
-  if (!kvDtype.empty()) {
-    if (kvDtype != "fp8" && kvDtype != "bf16" && kvDtype != "f16" && kvDtype != "f32")
-      return driver::fail("--kv-dtype " + kvDtype + ": expected fp8, bf16, f16 or f32");
-    if (target != "cuda")
-      return driver::fail("--kv-dtype goes with --target cuda (the CPU target's cache is "
-                          "float32)");
-    options.kvDtype = kvDtype;
-  }
+  if (!driver::parseKvDtypeFlag(kvDtype, target, options.kvDtype))
+    return 1;
   if (emitCudaSource) {
     if (target != "cuda")
       return driver::fail("--emit-cuda-source goes with --target cuda");

@@ -292,14 +292,8 @@ int runInspect() {
   if (target != "cpu" && target != "cuda")
     return driver::fail("--target " + target + ": expected cpu or cuda");
   options.target = target;
-  if (!kvDtype.empty()) {
-    if (kvDtype != "fp8" && kvDtype != "bf16" && kvDtype != "f16" && kvDtype != "f32")
-      return driver::fail("--kv-dtype " + kvDtype + ": expected fp8, bf16, f16 or f32");
-    if (target != "cuda")
-      return driver::fail("--kv-dtype goes with --target cuda (the CPU target's cache is "
-                          "float32)");
-    options.kvDtype = kvDtype;
-  }
+  if (!driver::parseKvDtypeFlag(kvDtype, target, options.kvDtype))
+    return 1;
   if (!driver::parseDtypeFlag(dtype, options.dtype))
     return 1;
   if (maxBatch < 1 || maxBatch > 4096)
