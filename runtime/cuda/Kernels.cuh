@@ -31,8 +31,6 @@ using f16 = __half;
 using fp8 = __nv_fp8_e4m3;
 
 constexpr int kWarp = 32;
-/// Threads of the matrix-vector kernel by default: 8 warps, one output row each.
-constexpr int kMatvecThreads = 256;
 
 __device__ __forceinline__ float toFloat(float v) { return v; }
 __device__ __forceinline__ float toFloat(bf16 v) { return __bfloat162float(v); }
@@ -408,7 +406,7 @@ template <Epilogue E> struct SegmentRow {
 /// One warp per output row; each block stages x' in shared memory (K floats, dynamic), so
 /// the norm is recomputed per block instead of costing a launch, while the first loads of
 /// each warp's row are already in flight.
-template <typename W, typename N, int K, Epilogue E, int Threads = kMatvecThreads>
+template <typename W, typename N, int K, Epilogue E, int Threads>
 __global__ void __launch_bounds__(Threads)
     matvecKernel(const float *x, const N *__restrict__ norm, float eps,
                  Segments segments, const float *residual, int totalRows) {
