@@ -129,6 +129,8 @@ struct Device {
   uint8_t *weights = nullptr;
   uint8_t *kv = nullptr;
   float *activations = nullptr, *qrot = nullptr, *partial = nullptr, *temp = nullptr;
+  float *arenaEnd = nullptr;  // the float arena is [activations, arenaEnd)
+  uint64_t kvBytes = 0, gemmInBytes = 0;
   int *splitsDone = nullptr; // a counter per KV head for split attention, zero between steps
   void *gemmIn = nullptr;
   int32_t *acc = nullptr;     // w8a8 prefill accumulators
@@ -149,6 +151,7 @@ struct Device {
   StageProfile profile;
   bool dependentLaunch = true; // INFERNO_CUDA_PDL=0 turns programmatic dependent launch off
   bool decoding = false;       // the pass under way is one token's (beginPass)
+  bool poison = false;         // INFERNO_CUDA_POISON=1 (poisonScratch)
 };
 
 /// The generated forward pass starts with this: launches depend on whether it decodes.
@@ -536,13 +539,19 @@ inline int open(const ModelLayout &layout, const TensorPlace *tensors, int count
   INFERNO_CUDA_CHECK(cublasSetStream(d.blas, d.stream));
   INFERNO_CUDA_CHECK(cudaMalloc(&d.weights, std::max<uint64_t>(layout.weightBytes, 256)));
   INFERNO_CUDA_CHECK(cudaMalloc(&d.kv, std::max<uint64_t>(layout.kvBytes, 256)));
-  // The cache is read only below each token's position, but zeroing it keeps a stale NaN
-  // pattern from ever meeting a zero softmax weight.
-  INFERNO_CUDA_CHECK(cudaMemsetAsync(d.kv, 0, layout.kvBytes, d.stream));
+  if (const char *poison = std::getenv("INFERNO_CUDA_POISON"))
+    d.poison = std::strcmp(poison, "1") == 0;
+  // The cache is read only below each token's position; zeroing it keeps a stale NaN pattern
+  // from ever meeting a zero softmax weight. Poisoning fills it with NaN instead, so that a
+  // kernel reading a row no token has written yet shows in the logits.
+  d.kvBytes = layout.kvBytes;
+  INFERNO_CUDA_CHECK(cudaMemsetAsync(d.kv, d.poison ? 0xff : 0, layout.kvBytes, d.stream));
   INFERNO_CUDA_CHECK(cudaMalloc(&d.gemmIn, std::max<uint64_t>(gemmIn, 256)));
+  d.gemmInBytes = gemmIn;
   float *arena = nullptr;
   INFERNO_CUDA_CHECK(cudaMalloc(&arena, floats * sizeof(float)));
   d.activations = arena;
+  d.arenaEnd = arena + floats;
   d.qrot = d.activations + region(layout.activationFloats);
   d.partial = d.qrot + region(layout.qrotFloats);
   d.splitsDone = reinterpret_cast<int *>(d.partial + region(partialFloats));
@@ -593,6 +602,32 @@ inline int open(const ModelLayout &layout, const TensorPlace *tensors, int count
 }
 
 using ForwardFn = void (*)(Device &, int n, bool allLogits);
+
+/// INFERNO_CUDA_POISON=1, for the parity checks: before every forward pass (inside the captured
+/// graphs too) every byte a pass writes before reading is set to 0xff: NaN in f32, bf16, f16 and
+/// fp8 e4m3, -1 in the integer buffers. That is the activations, partials, scratch, w8a8
+/// accumulators and scales, logits and the GEMM inputs: all of the float arena but the split
+/// counters, which carry their zero from one step to the next. A kernel that leaves part of its
+/// output unwritten, or reads another's before it is written, then yields NaN logits instead
+/// of passing on a stale value from the step before. The KV cache is NaN-filled at open and
+/// after the warm-up for the same reason. Costs a few memsets a pass: off for benchmarks.
+inline void poisonScratch(Device &d) {
+  const auto bytes = [](const void *begin, const void *end) {
+    return static_cast<size_t>(static_cast<const char *>(end) -
+                               static_cast<const char *>(begin));
+  };
+  INFERNO_CUDA_CHECK(
+      cudaMemsetAsync(d.activations, 0xff, bytes(d.activations, d.splitsDone), d.stream));
+  INFERNO_CUDA_CHECK(cudaMemsetAsync(d.temp, 0xff, bytes(d.temp, d.arenaEnd), d.stream));
+  INFERNO_CUDA_CHECK(cudaMemsetAsync(d.gemmIn, 0xff, d.gemmInBytes, d.stream));
+}
+
+/// One forward pass as enqueued (eagerly or into a graph being captured).
+inline void runPass(Device &d, int n, bool allLogits, ForwardFn fn) {
+  if (d.poison)
+    poisonScratch(d);
+  fn(d, n, allLogits);
+}
 
 inline double nowMs() {
   return std::chrono::duration<double, std::milli>(
@@ -656,7 +691,7 @@ inline void profiledForward(Device &d, int n, bool allLogits, ForwardFn fn) {
     p.decodeWallMs += start - p.previousEnd;
     ++p.decodeSteps;
   }
-  fn(d, n, allLogits);
+  runPass(d, n, allLogits, fn);
   stage(d, "(end)");
   INFERNO_CUDA_CHECK(cudaStreamSynchronize(d.stream));
   for (size_t i = 0; i + 1 < p.marks.size(); ++i) {
@@ -705,10 +740,12 @@ inline void warmUp(const ModelLayout &layout, int64_t context, ForwardFn fn) {
   uploadInputs(d, n);
   const bool profiling = d.profile.enabled;
   d.profile.enabled = false;
-  fn(d, n, false);
-  fn(d, 1, false);
+  runPass(d, n, false, fn);
+  runPass(d, 1, false, fn);
   d.decodeWarm = true;
-  d.decodeGraph = captureGraph(d, [&] { fn(d, 1, false); });
+  d.decodeGraph = captureGraph(d, [&] { runPass(d, 1, false, fn); });
+  if (d.poison) // the warm-up's rows
+    INFERNO_CUDA_CHECK(cudaMemsetAsync(d.kv, 0xff, d.kvBytes, d.stream));
   INFERNO_CUDA_CHECK(cudaStreamSynchronize(d.stream));
   d.profile.enabled = profiling;
 }
@@ -755,10 +792,10 @@ inline void forward(const ModelLayout &layout, const inferno_forward_args *args,
     profiledForward(d, n, allLogits, fn);
   } else if (n == 1 && !allLogits && d.decodeWarm) {
     if (d.decodeGraph == nullptr)
-      d.decodeGraph = captureGraph(d, [&] { fn(d, 1, false); });
+      d.decodeGraph = captureGraph(d, [&] { runPass(d, 1, false, fn); });
     INFERNO_CUDA_CHECK(cudaGraphLaunch(d.decodeGraph, d.stream));
   } else {
-    fn(d, n, allLogits);
+    runPass(d, n, allLogits, fn);
     d.decodeWarm |= n == 1 && !allLogits;
   }
   const size_t bytes = static_cast<size_t>(allLogits ? n : 1) * layout.vocab * sizeof(float);
@@ -792,7 +829,7 @@ inline int64_t greedy(const ModelLayout &layout, int32_t token, int32_t position
     for (cudaEvent_t &event : d.stepDone)
       INFERNO_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
     d.greedyGraph = captureGraph(d, [&] {
-      fn(d, 1, false);
+      runPass(d, 1, false, fn);
       launch(d, greedyNextKernel<threads>, 1, threads, 0, static_cast<const float *>(d.logits),
              static_cast<int>(layout.vocab), d.tokens, d.positions, ring, kGreedyRing);
     });

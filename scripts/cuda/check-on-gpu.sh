@@ -5,6 +5,7 @@
 #
 # 1. the card and the artifact's shared libraries (ldd: the driver and cuBLAS only)
 # 2. the CUDA and the CPU artifact of the same model on the same prompt (logits and ids)
+#    (2 and 3 run with INFERNO_CUDA_POISON=1: scratch, logits and KV cache NaN-filled)
 # 3. parity with Hugging Face transformers (hf_parity.py): the real tiny checkpoints (f32), the
 #    scaled-down 1B and 8B structures (bf16, and the 1B with an fp8 KV cache), and the full-size
 #    1B on synthetic weights; w8a8
@@ -27,6 +28,10 @@ if ldd "$W/l1b-cuda/model" | grep -E "not found|libcudart|MLIR|LLVM|Halide|absl"
   echo "FAIL: unexpected shared libraries"; status=1
 fi
 
+# The parity checks run poisoned: before every forward pass the artifact fills its activations,
+# scratch buffers and logits with NaN (and its KV cache at load), so that an output a kernel
+# leaves unwritten shows up as NaN logits rather than a stale value that happens to be close.
+export INFERNO_CUDA_POISON=1
 python3 - "$W" <<'PY' || status=1
 import numpy as np, os, subprocess, sys, tempfile
 W = sys.argv[1]
@@ -97,6 +102,9 @@ for run in "m1 short --weights $W/m1-model" "l1b short --synthetic-weights 7" \
     { echo "FAIL: $m greedy on the device differs from the host's"; status=1; }
 done
 [ "$QUICK" = --quick ] && exit $status
+# Unpoisoned from here: initcheck must see what is really left uninitialized, and the
+# profiles and the benchmark time the artifact as users run it.
+unset INFERNO_CUDA_POISON
 
 ids=$(python3 -c "import random; r=random.Random(2); print(','.join(str(r.randrange(1000, 100000)) for _ in range(32)))")
 for tool in memcheck racecheck; do
