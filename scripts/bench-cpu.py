@@ -23,7 +23,9 @@ bytes of weights (the tied embedding counted once, as lm_head). Prefill's work i
 2 * (layer matmul parameters * tokens + lm_head parameters) FLOPs: lm_head runs for the last
 prompt token only, and attention is negligible at 64 tokens. Its ceiling is the arithmetic peak
 that kernel-bench measures on the same threads: float32 FMA, or vdpbf16ps for the avx512-bf16
-rows (bf16 runs once more with INFERNO_KERNEL_ISA=avx512-bf16 where the CPU has AVX512_BF16).
+rows (bf16 runs once more with INFERNO_KERNEL_ISA=avx512-bf16 where the CPU has AVX512_BF16),
+or TDPBF16PS for the amx-bf16 rows (the default where the CPU has AMX-BF16; bf16 then runs once
+more with INFERNO_KERNEL_ISA=exact, float32 activations).
 """
 import argparse
 import json
@@ -78,15 +80,19 @@ def main():
     threads = [int(t) for t in args.threads.split(",")]
 
     # Arithmetic ceilings (kernel-bench: float32 FMA and, where the CPU has AVX512_BF16,
-    # vdpbf16ps loops on every thread), for the prefill column.
+    # vdpbf16ps loops, and where it has AMX-BF16, TDPBF16PS loops on every thread), for the
+    # prefill column.
     peaks = {}
     with open("/proc/cpuinfo") as f:
-        has_bf16_dot = " avx512_bf16" in f.read()
+        flags = f.read()
+    has_bf16_dot = " avx512_bf16" in flags
+    has_amx = has_bf16_dot and " amx_bf16" in flags
     for t in threads:
-        env = dict(os.environ, INFERNO_KERNEL_ISA="avx512-bf16" if has_bf16_dot else "")
+        env = dict(os.environ, INFERNO_KERNEL_ISA="amx-bf16" if has_amx
+                   else "avx512-bf16" if has_bf16_dot else "")
         out = run([os.path.join(args.build, "bin", "kernel-bench"), "--only", "peaks", "--threads",
                    str(t)], env=env).stdout
-        for name, key in (("fma-peak", "fma"), ("dot-peak", "dot")):
+        for name, key in (("fma-peak", "fma"), ("dot-peak", "dot"), ("amx-peak", "amx")):
             m = re.search(name + r" .*?\| +([\d.]+) GFLOP/s", out)
             if m:
                 peaks[(t, key)] = float(m.group(1))
@@ -124,8 +130,10 @@ def main():
                 + (["--no-fuse"] if fusion == "off" else []))
             compile_s = time.monotonic() - start
             nbytes = weight_bytes(artifact)
-            # bf16 also with the opt-in kernels that round activations to bf16 for prefill.
-            variants = [None] + (["avx512-bf16"] if dtype == "bf16" and has_bf16_dot else [])
+            # bf16 also with the other kernels: where the default is amx-bf16 (AMX rounds
+            # prefill activations to bf16), the exact ones too; the opt-in vdpbf16ps ones.
+            variants = [None] + (["exact"] if dtype == "bf16" and has_amx else []) \
+                + (["avx512-bf16"] if dtype == "bf16" and has_bf16_dot else [])
             for variant in variants:
                 for t in threads:
                     configs.append((dtype, fusion, t, variant, artifact, compile_s, nbytes,
@@ -161,7 +169,9 @@ def main():
         figure = {key: median([r[key] for r in runs]) for key in ("prefill", "prefill_s", "decode", "rss", "load_s")}
         isa = runs[0]["isa"]
         roofline = bandwidth[t] / nbytes
-        peak = peaks.get((t, "dot" if isa == "avx512-bf16" else "fma"), 0)
+        # Only bf16 weights take the bf16 dot products (vdpbf16ps or AMX tiles) in prefill.
+        unit = {"avx512-bf16": "dot", "amx-bf16": "amx"}.get(isa, "fma") if dtype == "bf16" else "fma"
+        peak = peaks.get((t, unit), 0)
         rows.append((dtype, t, isa, compile_s, figure["decode"], roofline, figure["decode"] / roofline,
                      figure["prefill"], prefill_flops / figure["prefill_s"] / 1e9, figure["rss"], nbytes,
                      figure["load_s"], peak, fusion))

@@ -44,4 +44,10 @@ namespace inferno::kernels::avx512bf16 {
 void matmulBf16(const float *x, const uint16_t *w, float *y, int64_t m, int64_t n, int64_t k);
 }
 
+// CpuMatmulAmx.cpp (AMX-BF16, the tile state granted): the same contract on AMX tiles, for
+// k a multiple of 32 and n ≥ 32.
+namespace inferno::kernels::amx {
+void matmulBf16(const float *x, const uint16_t *w, float *y, int64_t m, int64_t n, int64_t k);
+}
+
 #endif

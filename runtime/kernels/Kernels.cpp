@@ -17,6 +17,10 @@
 #include "HalideKernels.h"  // generated: every pipeline's header
 #include "HalideRuntime.h"
 
+#include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <climits>
 #include <cstdio>
@@ -104,10 +108,11 @@ enum Format { F32 = 0, BF16 = 1, F16 = 2 };
 struct Table {
   HalideMatmul matmul[3];    // needs m ≥ matmulRowsM and n ≥ matmulRowsN
   HalideMatmul matmulKb[3];  // the same, k blocked: for k ≥ 2 blocks
-  HalideMatmul matvec[3];    // any shape
+  HalideMatmul matvec[3];    // needs n ≥ matvecRows
+  HalideMatmul matvec1[3];   // any shape, one weight row at a time
   HalideNorm rmsNorm[3];
   HalideBinary swiglu, add;
-  int matmulRowsM, matmulRowsN;
+  int matmulRowsM, matmulRowsN, matvecRows;
   decltype(&avx2::attention) attention;
   decltype(&avx2::rope) rope;
   decltype(&avx2::embeddingF32) embeddingF32;
@@ -123,11 +128,13 @@ struct Table {
          inferno_halide_matmul_kb_f16_##isa},                                                  \
         {inferno_halide_matvec_f32_##isa, inferno_halide_matvec_bf16_##isa,                    \
          inferno_halide_matvec_f16_##isa},                                                     \
+        {inferno_halide_matvec1_f32_##isa, inferno_halide_matvec1_bf16_##isa,                  \
+         inferno_halide_matvec1_f16_##isa},                                                    \
         {inferno_halide_rms_norm_f32_##isa, inferno_halide_rms_norm_bf16_##isa,                \
          inferno_halide_rms_norm_f16_##isa},                                                   \
         inferno_halide_swiglu_##isa, inferno_halide_add_##isa, INFERNO_MATMUL_ROWS_M_##isa,    \
-        INFERNO_MATMUL_ROWS_N_##isa, isa::attention, isa::rope, isa::embeddingF32,             \
-        isa::embeddingBf16, isa::embeddingF16                                                  \
+        INFERNO_MATMUL_ROWS_N_##isa, INFERNO_MATVEC_ROWS_##isa, isa::attention, isa::rope,     \
+        isa::embeddingF32, isa::embeddingBf16, isa::embeddingF16                               \
   }
 
 const Table kAvx2 = INFERNO_TABLE(avx2);
@@ -136,6 +143,24 @@ const Table kAvx512 = INFERNO_TABLE(avx512);
 // ---- ISA selection.
 std::atomic<int> selected{-1};  // an Isa, or -1 before the first call
 std::once_flag initOnce;
+constexpr Isa kIsas[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16, Isa::AmxBf16};
+
+// The AMX kernel's shapes (CpuMatmulAmx.cpp): whole 32-element tile rows of k, two tiles of rows.
+constexpr int64_t kAmxTileK = 32, kAmxMinRows = 32;
+
+// AMX-BF16 and AMX-TILE (cpuid leaf 7, EDX bits 22 and 24), and Linux's permission to use the
+// 8 KiB tile data state, which it grants per process on request (5.16+; the first use without
+// it faults). Asked once; baseline code, so that it is safe on any CPU.
+bool amxTileStateGranted() {
+  static const bool granted = [] {
+    unsigned a, b, c, d;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+    if (!((d >> 22) & 1) || !((d >> 24) & 1)) return false;
+    constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+    return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+  }();
+  return granted;
+}
 
 bool cpuHas(Isa isa) {
   __builtin_cpu_init();
@@ -151,17 +176,27 @@ bool cpuHas(Isa isa) {
            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
   case Isa::Avx512Bf16:
     return cpuHas(Isa::Avx512) && __builtin_cpu_supports("avx512bf16");
+  case Isa::AmxBf16:
+    return cpuHas(Isa::Avx512Bf16) && amxTileStateGranted();
   }
   return false;
 }
 
-// The best ISA whose kernels keep float32 activations: avx512-bf16 rounds them for bf16 weights
-// (prefill), which moves a bf16 checkpoint's logits by ~1e-2 against the exact forward pass, so
-// it runs only when asked for (INFERNO_KERNEL_ISA).
-Isa bestIsa() {
+// The best ISA whose kernels keep float32 activations (INFERNO_KERNEL_ISA=exact).
+Isa bestExactIsa() {
   if (cpuHas(Isa::Avx512)) return Isa::Avx512;
   if (cpuHas(Isa::Avx2)) return Isa::Avx2;
   return Isa::Scalar;
+}
+
+// What runs without INFERNO_KERNEL_ISA. amx-bf16 where the CPU has AMX: it rounds a bf16
+// checkpoint's prefill activations to bf16 (as the checkpoint's own bf16 arithmetic would),
+// which moves its logits by ~1e-2 against the float32-activation forward pass, for ~4× the
+// prefill speed. avx512-bf16 (vdpbf16ps) rounds the same way for a gain that depends on the
+// microarchitecture (none on Sapphire/Emerald Rapids, 2-3× on Zen 4/5), so it stays opt-in.
+Isa defaultIsa() {
+  if (cpuHas(Isa::AmxBf16)) return Isa::AmxBf16;
+  return bestExactIsa();
 }
 
 void initialize() {
@@ -169,11 +204,12 @@ void initialize() {
     halide_set_error_handler(halideErrorHandler);
     halide_set_custom_do_par_for(halideDoParFor);
     (void)ThreadPool::instance();
-    Isa isa = bestIsa();
+    Isa isa = defaultIsa();
     if (const char *env = std::getenv("INFERNO_KERNEL_ISA"); env && *env) {
       std::string want(env);
-      bool known = false;
-      for (Isa candidate : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16}) {
+      bool known = want == "exact";
+      if (known) isa = bestExactIsa();
+      for (Isa candidate : kIsas) {
         if (want != isaName(candidate)) continue;
         known = true;
         if (cpuHas(candidate))
@@ -187,7 +223,7 @@ void initialize() {
       if (!known)
         std::fprintf(stderr,
                      "inferno kernels: unknown INFERNO_KERNEL_ISA=%s "
-                     "(avx512-bf16|avx512|avx2|scalar); "
+                     "(exact|amx-bf16|avx512-bf16|avx512|avx2|scalar); "
                      "using %s\n",
                      env, isaName(isa));
     }
@@ -211,6 +247,7 @@ const Table *table(Isa isa) {
     return &kAvx2;
   case Isa::Avx512:
   case Isa::Avx512Bf16:
+  case Isa::AmxBf16:
     return &kAvx512;
   default:
     return nullptr;
@@ -233,15 +270,20 @@ void matmul(Format format, const float *x, const void *w, float *y, int64_t m, i
     return;
   }
   const Isa isa = current();
-  if (format == BF16 && isa == Isa::Avx512Bf16 && m >= kBf16DotMinTokens) {
-    avx512bf16::matmulBf16(x, static_cast<const uint16_t *>(w), y, m, n, k);
+  if (format == BF16 && (isa == Isa::Avx512Bf16 || isa == Isa::AmxBf16) &&
+      m >= kBf16DotMinTokens) {
+    const auto *wb = static_cast<const uint16_t *>(w);
+    if (isa == Isa::AmxBf16 && k % kAmxTileK == 0 && n >= kAmxMinRows)
+      amx::matmulBf16(x, wb, y, m, n, k);
+    else
+      avx512bf16::matmulBf16(x, wb, y, m, n, k);
     return;
   }
   const Table *t = table(isa);
   if (t && fitsInt32(k, n) && fitsInt32(m)) {
     // Tokens in register tiles when there are enough of them (prefill), k-blocked once the
     // activations no longer fit L2 comfortably; else one weight row at a time (decode).
-    HalideMatmul fn = t->matvec[format];
+    HalideMatmul fn = n >= t->matvecRows ? t->matvec[format] : t->matvec1[format];
     if (m >= t->matmulRowsM && n >= t->matmulRowsN)
       fn = k >= 2 * INFERNO_MATMUL_K_BLOCK ? t->matmulKb[format] : t->matmul[format];
     {
@@ -303,6 +345,8 @@ const char *isaName(Isa isa) {
     return "avx512";
   case Isa::Avx512Bf16:
     return "avx512-bf16";
+  case Isa::AmxBf16:
+    return "amx-bf16";
   }
   return "?";
 }
@@ -311,17 +355,19 @@ bool cpuSupports(Isa isa) { return cpuHas(isa); }
 
 std::vector<Isa> supportedIsas() {
   std::vector<Isa> out;
-  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16})
+  for (Isa isa : kIsas)
     if (cpuHas(isa)) out.push_back(isa);
   return out;
 }
 
 Isa currentIsa() { return current(); }
 
-Isa detectedIsa() { return bestIsa(); }
+Isa detectedIsa() { return defaultIsa(); }
+Isa exactIsa() { return bestExactIsa(); }
 
 bool matmulBf16RoundsActivations(int64_t m) {
-  return current() == Isa::Avx512Bf16 && m >= kBf16DotMinTokens;
+  const Isa isa = current();
+  return (isa == Isa::Avx512Bf16 || isa == Isa::AmxBf16) && m >= kBf16DotMinTokens;
 }
 
 bool setIsa(Isa isa) {

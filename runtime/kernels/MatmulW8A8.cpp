@@ -99,6 +99,7 @@ Impl selectedImpl() {
     return Impl::Avx2;
   case Isa::Avx512:
   case Isa::Avx512Bf16: // bf16 dot products do not concern int8 weights
+  case Isa::AmxBf16:
     return cpuSupports(Impl::Avx512Vnni) ? Impl::Avx512Vnni : Impl::Avx2;
   }
   return Impl::Scalar;

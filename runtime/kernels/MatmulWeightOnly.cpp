@@ -96,6 +96,7 @@ Impl selectedImpl() {
     return Impl::Avx2;
   case Isa::Avx512:
   case Isa::Avx512Bf16: // no bf16 arithmetic here
+  case Isa::AmxBf16:
     return Impl::Avx512;
   }
   return Impl::Scalar;

@@ -127,7 +127,8 @@ void inferno_attention_rope(const float *q, const float *k, const float *v,
 void inferno_set_num_threads(int32_t threads);
 int32_t inferno_get_num_threads(void);
 
-/* Which implementation the dispatcher picked: "avx512-bf16", "avx512", "avx2", "scalar". */
+/* Which implementation the dispatcher picked: "amx-bf16", "avx512-bf16", "avx512", "avx2",
+   "scalar". */
 const char *inferno_kernel_isa(void);
 
 /* The scalar reference of each kernel, same contract. */

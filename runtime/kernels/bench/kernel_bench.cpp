@@ -1,6 +1,6 @@
 //===- kernel_bench.cpp - the kernel performance table of docs/kernels.md ------===//
 //
-// Usage: kernel-bench [--isa avx512-bf16|avx512|avx2|scalar] [--threads 1,2] [--only matvec|matmul|small]
+// Usage: kernel-bench [--isa amx-bf16|avx512-bf16|avx512|avx2|scalar] [--threads 1,2] [--only matvec|matmul|small]
 //                     [--quick]
 // (--only peaks: just the read-bandwidth and arithmetic ceilings.)
 //
@@ -8,13 +8,14 @@
 // in this same run, interleaved with the kernel so both see the same machine (this VM's memory
 // bandwidth moves by ±30% with its neighbours' load):
 //   * decode matvecs (memory-bound): GB/s of weights read. The ceiling is a streaming-read loop
-//     over a 1 GiB buffer (far beyond any cache) on the same pool and thread count, one and two
-//     concurrent streams per task, the faster of the two. Each round reads the ceiling buffer
+//     over a 1 GiB buffer (far beyond any cache) on the same pool and thread count, one, two
+//     and eight concurrent streams per task, the fastest of the three. Each round reads the ceiling buffer
 //     once, then runs the matvec over enough copies of the weights (≥ 1 GiB) that every call
 //     streams its weights from DRAM, as a decode step does;
 //   * prefill matmuls (compute-bound): GFLOP/s against a float32 FMA loop (vfmadd231ps on the
 //     widest vectors the selected ISA has, 12 independent chains per thread), or, for bf16
-//     weights under avx512-bf16 (dtype "bf16*": activations rounded to bf16), a vdpbf16ps loop.
+//     weights under avx512-bf16 (dtype "bf16*": activations rounded to bf16), a vdpbf16ps loop,
+//     and under amx-bf16 (dtype "bf16+", rounded likewise) a TDPBF16PS loop.
 // A row reports the medians over rounds of the kernel's rate and of the ceiling, and the median
 // of the per-round ratios (the fraction column).
 //
@@ -125,15 +126,37 @@ __attribute__((target("avx2"))) float sum2Avx2(const float *p, const float *q, s
   return out[0] + out[1] + out[2] + out[3] + out[4] + out[5] + out[6] + out[7];
 }
 
+// Eight concurrent streams (p + j·n for j < 8), one vector each per iteration, as the decode
+// matvec reads eight weight rows at once.
+__attribute__((target("avx512f"))) float sum8Avx512(const float *p, size_t n) {
+  __m512 a[8];
+  for (int j = 0; j < 8; ++j) a[j] = _mm512_setzero_ps();
+  for (size_t i = 0; i + 16 <= n; i += 16)
+    for (int j = 0; j < 8; ++j) a[j] = _mm512_add_ps(a[j], _mm512_load_ps(p + j * n + i));
+  for (int j = 1; j < 8; ++j) a[0] = _mm512_add_ps(a[0], a[j]);
+  return _mm512_reduce_add_ps(a[0]);
+}
+
+__attribute__((target("avx2"))) float sum8Avx2(const float *p, size_t n) {
+  __m256 a[8];
+  for (int j = 0; j < 8; ++j) a[j] = _mm256_setzero_ps();
+  for (size_t i = 0; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j) a[j] = _mm256_add_ps(a[j], _mm256_load_ps(p + j * n + i));
+  for (int j = 1; j < 8; ++j) a[0] = _mm256_add_ps(a[0], a[j]);
+  float out[8];
+  _mm256_storeu_ps(out, a[0]);
+  return out[0] + out[1] + out[2] + out[3] + out[4] + out[5] + out[6] + out[7];
+}
+
 // One streaming pass over the 1 GiB buffer on the pool (4 MiB tasks handed out dynamically,
-// like the kernels' tasks), reading each task's chunk as one or as two concurrent streams;
+// like the kernels' tasks), reading each task's chunk as 1, 2 or 8 concurrent streams;
 // returns GB/s.
 struct ReadBuffer {
   const float *data;
   size_t floats;
 };
 
-double readPass(const ReadBuffer &buf, bool avx512, bool twoStreams) {
+double readPass(const ReadBuffer &buf, bool avx512, int streams) {
   const size_t per = (size_t(4) << 20) / sizeof(float);
   const int64_t chunks = int64_t(buf.floats / per);
   volatile float sink = 0;
@@ -141,7 +164,8 @@ double readPass(const ReadBuffer &buf, bool avx512, bool twoStreams) {
   ThreadPool::instance().parallelFor(0, chunks, [&](int64_t c) {
     const float *p = buf.data + size_t(c) * per;
     float s;
-    if (twoStreams) s = avx512 ? sum2Avx512(p, p + per / 2, per / 2) : sum2Avx2(p, p + per / 2, per / 2);
+    if (streams == 8) s = avx512 ? sum8Avx512(p, per / 8) : sum8Avx2(p, per / 8);
+    else if (streams == 2) s = avx512 ? sum2Avx512(p, p + per / 2, per / 2) : sum2Avx2(p, p + per / 2, per / 2);
     else s = avx512 ? sumAvx512(p, per) : sumAvx2(p, per);
     if (s == 1234.5f) sink = s;
   });
@@ -195,6 +219,48 @@ double dpbf16Pass() {
   auto a = Clock::now();
   ThreadPool::instance().parallelFor(0, threads, [&](int64_t) { sink = dpbf16Loop512<12>(iters); });
   const double flops = double(threads) * iters * 12 * 32 * 2;
+  return flops / seconds(a, Clock::now()) / 1e9;
+}
+
+// AMX: TDPBF16PS on four independent accumulator tiles (16 × 16 float32 each, 16 × 32 by
+// 32 × 16 bf16: 16384 FLOP an instruction). The tile state is granted (Isa::AmxBf16 is selected).
+// (The tile configuration is a constant in memory: GCC's _tile_loadconfig tells the compiler it
+// reads only a pointer's worth of its operand, so stores filling a stack copy may be dropped.)
+struct alignas(64) AmxConfig {
+  uint8_t palette, startRow, reserved[14];
+  uint16_t bytesPerRow[16];
+  uint8_t rows[16];
+};
+constexpr AmxConfig kAmxConfig = {1, 0, {}, {64, 64, 64, 64, 64, 64, 64, 64},
+                                  {16, 16, 16, 16, 16, 16, 16, 16}};
+
+__attribute__((target("amx-tile,amx-bf16"))) void amxLoop(long iters) {
+  alignas(64) static const uint16_t operand[16 * 32] = {};
+  _tile_loadconfig(&kAmxConfig);
+  _tile_loadd(4, operand, 64);
+  _tile_loadd(5, operand, 64);
+  _tile_loadd(6, operand, 64);
+  _tile_loadd(7, operand, 64);
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  for (long i = 0; i < iters; ++i) {
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+  }
+  _tile_release();
+}
+
+// One AMX bf16 throughput measurement on the pool; GFLOP/s.
+double amxPass() {
+  const int threads = ThreadPool::instance().numThreads();
+  const long iters = 50000;
+  auto a = Clock::now();
+  ThreadPool::instance().parallelFor(0, threads, [&](int64_t) { amxLoop(iters); });
+  const double flops = double(threads) * iters * 4 * 16 * 16 * 32 * 2;
   return flops / seconds(a, Clock::now()) / 1e9;
 }
 
@@ -318,9 +384,10 @@ struct Env {
   int threads;
 };
 
-// The ceiling of one round: the faster of the one- and two-stream read passes.
+// The ceiling of one round: the fastest of the 1-, 2- and 8-stream read passes.
 double readCeilingPass(const Env &env) {
-  return std::max(readPass(env.readBuf, env.avx512, false), readPass(env.readBuf, env.avx512, true));
+  return std::max({readPass(env.readBuf, env.avx512, 1), readPass(env.readBuf, env.avx512, 2),
+                   readPass(env.readBuf, env.avx512, 8)});
 }
 
 void benchMatvec(const Env &env, Dt d, int64_t n, int64_t k) {
@@ -364,10 +431,11 @@ void benchMatmul(const Env &env, Dt d, int64_t m, int64_t n, int64_t k) {
   std::vector<double> rate, ceiling, fraction, perCall;
   const int rounds = env.quick ? 3 : 7;
   const double flops = 2.0 * m * n * k;
-  // Rounded bf16 activations run on vdpbf16ps: its throughput is the ceiling.
+  // Rounded bf16 activations run on vdpbf16ps or AMX tiles: their throughput is the ceiling.
   const bool dot = d == Dt::BF16 && matmulBf16RoundsActivations(m);
+  const bool amx = dot && currentIsa() == Isa::AmxBf16;
   for (int r = 0; r < rounds; ++r) {
-    const double peak = dot ? dpbf16Pass() : fmaPass(env.avx512);
+    const double peak = amx ? amxPass() : dot ? dpbf16Pass() : fmaPass(env.avx512);
     std::vector<double> t;
     auto start = Clock::now();
     while (t.size() < 3 || seconds(start, Clock::now()) < (env.quick ? 0.03 : 0.08)) {
@@ -382,7 +450,7 @@ void benchMatmul(const Env &env, Dt d, int64_t m, int64_t n, int64_t k) {
     perCall.push_back(tc);
   }
   Row r{"matmul", "[" + std::to_string(n) + ", " + std::to_string(k) + "] m=" + std::to_string(m),
-        dot ? "bf16*" : dtName(d), env.threads, median(perCall), median(rate), "GFLOP/s", median(ceiling),
+        amx ? "bf16+" : dot ? "bf16*" : dtName(d), env.threads, median(perCall), median(rate), "GFLOP/s", median(ceiling),
         median(fraction)};
   printRow(r);
   rows.push_back(r);
@@ -477,13 +545,14 @@ int main(int argc, char **argv) {
       quick = true;
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--isa avx512-bf16|avx512|avx2|scalar] [--threads 1,2] "
+                   "usage: %s [--isa amx-bf16|avx512-bf16|avx512|avx2|scalar] [--threads 1,2] "
                    "[--only matvec|matmul|small|peaks] [--quick]\n",
                    argv[0]);
       return 2;
     }
   }
-  const bool avx512 = currentIsa() == Isa::Avx512 || currentIsa() == Isa::Avx512Bf16;
+  const bool avx512 = currentIsa() == Isa::Avx512 || currentIsa() == Isa::Avx512Bf16 ||
+                      currentIsa() == Isa::AmxBf16;
   std::printf("kernel ISA: %s; hardware threads: %d\n\n", inferno_kernel_isa(),
               int(std::thread::hardware_concurrency()));
 
@@ -497,20 +566,27 @@ int main(int argc, char **argv) {
     inferno_set_num_threads(threads);
     Env env{ReadBuffer{bw.get(), bwFloats}, avx512, quick, threads};
     {
-      std::vector<double> one, two, fma;
+      std::vector<double> one, two, eight, fma;
       for (int r = 0; r < 5; ++r) {
-        one.push_back(readPass(env.readBuf, avx512, false));
-        two.push_back(readPass(env.readBuf, avx512, true));
+        one.push_back(readPass(env.readBuf, avx512, 1));
+        two.push_back(readPass(env.readBuf, avx512, 2));
+        eight.push_back(readPass(env.readBuf, avx512, 8));
         fma.push_back(fmaPass(avx512));
       }
       printRow(Row{"read-bw", "1 GiB, 1 stream/task", "-", threads, 0, median(one), "GB/s", 0, 0});
       printRow(Row{"read-bw", "1 GiB, 2 streams/task", "-", threads, 0, median(two), "GB/s", 0, 0});
+      printRow(Row{"read-bw", "1 GiB, 8 streams/task", "-", threads, 0, median(eight), "GB/s", 0, 0});
       printRow(Row{"fma-peak", avx512 ? "zmm vfmadd231ps" : "ymm vfmadd231ps", "f32", threads, 0,
                    median(fma), "GFLOP/s", 0, 0});
-      if (currentIsa() == Isa::Avx512Bf16) {
+      if (currentIsa() == Isa::Avx512Bf16 || currentIsa() == Isa::AmxBf16) {
         std::vector<double> dp;
         for (int r = 0; r < 5; ++r) dp.push_back(dpbf16Pass());
         printRow(Row{"dot-peak", "zmm vdpbf16ps", "bf16", threads, 0, median(dp), "GFLOP/s", 0, 0});
+      }
+      if (currentIsa() == Isa::AmxBf16) {
+        std::vector<double> tiles;
+        for (int r = 0; r < 5; ++r) tiles.push_back(amxPass());
+        printRow(Row{"amx-peak", "tdpbf16ps", "bf16", threads, 0, median(tiles), "GFLOP/s", 0, 0});
       }
       if (only == "peaks") continue;
     }

@@ -9,7 +9,7 @@
 // which for k = 2072 is 1.1e-5·S: three orders of magnitude above the differences we see, and
 // 40× below the effect of dropping or duplicating one term (≈ S/k), so indexing bugs fail.
 //
-// Under avx512-bf16, bf16-weight matmuls with m ≥ 4 round the activations to bf16 first
+// Under avx512-bf16 and amx-bf16, bf16-weight matmuls with m ≥ 4 round the activations to bf16 first
 // (Dispatch.h: matmulBf16RoundsActivations). Their products are then exact in float32 too, so
 // the same bound holds against the exact result for the rounded x (and the scalar
 // matmulBf16RoundedRef). Against the unrounded x, rounding moves each product by at most
@@ -132,11 +132,15 @@ void checkMatmul(Dtype dtype, const Case &c, uint32_t seed) {
 // multiples of any tile or vector width (172, 2072 = 2048 + 24, primes), and tiny ones that take
 // the fallback paths (n < the matvec tile, k < one vector).
 // k ≥ 4096 with m ≥ 4 takes the k-blocked matmul (blocks of 2048, plus a partial block).
+// Under amx-bf16, k a multiple of 32 with n ≥ 32 takes the AMX tiles: an odd number of 16-token
+// panels (37, 4: one B tile in the last sweep), n not a multiple of 32 (the last row block
+// shifted inwards), exactly 32 rows; the other bf16 shapes there take vdpbf16ps.
 const Case kCases[] = {
     {1, 172, 2072}, {3, 172, 2072}, {64, 172, 2072}, {65, 172, 2072}, {1, 2048, 64},
     {64, 96, 2048}, {65, 517, 172},  {2, 7, 13},     {1, 1, 1},       {5, 3, 40},
     {4, 6, 16},     {3, 4, 8},       {7, 1031, 31},  {66, 13, 1000},  {1, 5, 4099},
-    {65, 37, 4099}, {4, 7, 8192},    {6, 20, 5000},
+    {65, 37, 4099}, {4, 7, 8192},    {6, 20, 5000},  {37, 100, 96},   {4, 32, 32},
+    {33, 45, 8192},
 };
 
 class MatmulTest : public testing::TestWithParam<Dtype> {};
@@ -175,7 +179,8 @@ INSTANTIATE_TEST_SUITE_P(Dtypes, MatmulTest, testing::Values(Dtype::F32, Dtype::
 // each, whichever store lands last. Repeated runs at each count must agree bit for bit.
 TEST(MatmulThreads, ResultIndependentOfThreadCountAndTiming) {
   const int32_t saved = inferno_get_num_threads();
-  for (int64_t k : {int64_t(300), int64_t(4100)}) {  // plain and k-blocked matmul
+  // plain and k-blocked matmul; k = 2048 also takes AMX tiles under amx-bf16
+  for (int64_t k : {int64_t(300), int64_t(4100), int64_t(2048)}) {
     const int64_t m = 65, n = k > 1000 ? 61 : 517;
     const auto x = randomFloats(m * k, 7);
     const auto wf = randomFloats(n * k, 8);

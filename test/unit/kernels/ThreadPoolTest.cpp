@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -155,7 +156,9 @@ TEST(ThreadPool, ReportsTheFirstError) {
 // ---- ISA selection.
 TEST(Dispatch, IsaNamesAndSupport) {
   const std::string isa = inferno_kernel_isa();
-  EXPECT_TRUE(isa == "avx512-bf16" || isa == "avx512" || isa == "avx2" || isa == "scalar") << isa;
+  EXPECT_TRUE(isa == "amx-bf16" || isa == "avx512-bf16" || isa == "avx512" || isa == "avx2" ||
+              isa == "scalar")
+      << isa;
   const auto all = supportedIsas();
   ASSERT_FALSE(all.empty());
   EXPECT_EQ(all.front(), Isa::Scalar);
@@ -163,12 +166,17 @@ TEST(Dispatch, IsaNamesAndSupport) {
     EXPECT_TRUE(setIsa(i));
     EXPECT_STREQ(inferno_kernel_isa(), isaName(i));
   }
-  // Without INFERNO_KERNEL_ISA the best exact ISA is the default: the last supported one, or,
-  // where avx512-bf16 (opt-in only) is supported, avx512.
-  const Isa bestExact = all.back() == Isa::Avx512Bf16 ? Isa::Avx512 : all.back();
-  EXPECT_EQ(detectedIsa(), bestExact);
+  // Without INFERNO_KERNEL_ISA: amx-bf16 where it is supported, else the best exact ISA (the
+  // last supported one that keeps float32 activations; avx512-bf16 is opt-in only).
+  Isa bestExact = Isa::Scalar;
+  for (Isa i : all)
+    if (i != Isa::Avx512Bf16 && i != Isa::AmxBf16) bestExact = i;
+  EXPECT_EQ(exactIsa(), bestExact);
+  const bool amx = std::find(all.begin(), all.end(), Isa::AmxBf16) != all.end();
+  const Isa byDefault = amx ? Isa::AmxBf16 : bestExact;
+  EXPECT_EQ(detectedIsa(), byDefault);
   if (!std::getenv("INFERNO_KERNEL_ISA")) {
-    EXPECT_EQ(isaName(bestExact), isa);
+    EXPECT_EQ(isaName(byDefault), isa);
   }
   setIsa(detectedIsa());
   std::printf("kernel ISA at start: %s; supported:", isa.c_str());
@@ -203,6 +211,7 @@ TEST(Dispatch, EnvironmentVariableForcesIsa) {
   };
   const auto all = supportedIsas();
   for (Isa i : all) EXPECT_EQ(selectedWith(isaName(i)).first, isaName(i));
+  EXPECT_EQ(selectedWith("exact").first, isaName(exactIsa()));
   // Unknown or unsupported values fall back to the best ISA with a warning.
   auto bad = selectedWith("avx1024");
   EXPECT_EQ(bad.first, isaName(detectedIsa()));
