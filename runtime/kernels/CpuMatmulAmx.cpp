@@ -27,6 +27,7 @@
 // instantiates no standard library template or inline function.
 //
 //===----------------------------------------------------------------------------===//
+#include "runtime/kernels/AmxTiles.h"
 #include "runtime/kernels/CpuKernels.h"
 #include "runtime/kernels/Parallel.h"
 
@@ -40,23 +41,15 @@
 namespace inferno::kernels::amx {
 namespace {
 
-constexpr int64_t kTile = 16;      // rows of every tile; tokens or weight rows per tile
-constexpr int64_t kTileK = 32;     // bf16 elements of k per tile row (64 bytes)
-constexpr int64_t kBlockN = 32;    // weight rows per task: two A tiles
-constexpr int64_t kBlockM = 32;    // tokens per sweep: two B tiles
+constexpr int64_t kTile = 16;          // rows of every tile; tokens or weight rows per tile
+constexpr int64_t kBlockN = kBlockRows;  // weight rows per task: two A tiles
+constexpr int64_t kBlockM = 32;        // tokens per sweep: two B tiles
 
-// LDTILECFG's 64-byte operand, palette 1: eight tiles of 16 rows of 64 bytes. Tiles 0-3 are the
-// accumulators (the sums of A tile 4 + a and B tile 6 + b in tile 2a + b), 4-5 weight rows (A),
-// 6-7 tokens (B). A constant in memory: GCC's _tile_loadconfig tells the compiler it reads a
-// pointer's worth of its operand, so stores filling a stack copy may be dropped as dead.
-struct alignas(64) TileConfig {
-  uint8_t palette, startRow, reserved[14];
-  uint16_t bytesPerRow[16];
-  uint8_t rows[16];
-};
-constexpr TileConfig kTileConfig = {1, 0, {}, {64, 64, 64, 64, 64, 64, 64, 64},
-                                    {16, 16, 16, 16, 16, 16, 16, 16}};
+// Tiles (kTileConfig: eight of 16 × 64 bytes): 0-3 the accumulators (the sums of A tile 4 + a
+// and B tile 6 + b in tile 2a + b), 4-5 weight rows (A), 6-7 tokens (B).
 
+// Convert.h's floatToBf16, restated: including that header's inline functions here would
+// compile them with AMX flags, and the linker may keep this copy for the whole program.
 inline uint16_t roundToBf16(float f) {
   uint32_t u;
   memcpy(&u, &f, 4);

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------------===//
 #include "inferno/kernels.h"
 
+#include "runtime/kernels/AmxTiles.h"
 #include "runtime/kernels/CpuKernels.h"
 #include "runtime/kernels/Dispatch.h"
 #include "runtime/kernels/Scalar.h"
@@ -145,9 +146,6 @@ std::atomic<int> selected{-1};  // an Isa, or -1 before the first call
 std::once_flag initOnce;
 constexpr Isa kIsas[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16, Isa::AmxBf16};
 
-// The AMX kernel's shapes (CpuMatmulAmx.cpp): whole 32-element tile rows of k, two tiles of rows.
-constexpr int64_t kAmxTileK = 32, kAmxMinRows = 32;
-
 // AMX-BF16 and AMX-TILE (cpuid leaf 7, EDX bits 22 and 24), and Linux's permission to use the
 // 8 KiB tile data state, which it grants per process on request (5.16+; the first use without
 // it faults). Asked once; baseline code, so that it is safe on any CPU.
@@ -273,7 +271,7 @@ void matmul(Format format, const float *x, const void *w, float *y, int64_t m, i
   if (format == BF16 && (isa == Isa::Avx512Bf16 || isa == Isa::AmxBf16) &&
       m >= kBf16DotMinTokens) {
     const auto *wb = static_cast<const uint16_t *>(w);
-    if (isa == Isa::AmxBf16 && k % kAmxTileK == 0 && n >= kAmxMinRows)
+    if (isa == Isa::AmxBf16 && k % amx::kTileK == 0 && n >= amx::kBlockRows)
       amx::matmulBf16(x, wb, y, m, n, k);
     else
       avx512bf16::matmulBf16(x, wb, y, m, n, k);

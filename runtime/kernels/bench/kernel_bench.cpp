@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------------===//
 #include "inferno/kernels.h"
 
+#include "runtime/kernels/AmxTiles.h"
 #include "runtime/kernels/Convert.h"
 #include "runtime/kernels/Dispatch.h"
 #include "runtime/kernels/ThreadPool.h"
@@ -224,19 +225,9 @@ double dpbf16Pass() {
 
 // AMX: TDPBF16PS on four independent accumulator tiles (16 × 16 float32 each, 16 × 32 by
 // 32 × 16 bf16: 16384 FLOP an instruction). The tile state is granted (Isa::AmxBf16 is selected).
-// (The tile configuration is a constant in memory: GCC's _tile_loadconfig tells the compiler it
-// reads only a pointer's worth of its operand, so stores filling a stack copy may be dropped.)
-struct alignas(64) AmxConfig {
-  uint8_t palette, startRow, reserved[14];
-  uint16_t bytesPerRow[16];
-  uint8_t rows[16];
-};
-constexpr AmxConfig kAmxConfig = {1, 0, {}, {64, 64, 64, 64, 64, 64, 64, 64},
-                                  {16, 16, 16, 16, 16, 16, 16, 16}};
-
 __attribute__((target("amx-tile,amx-bf16"))) void amxLoop(long iters) {
   alignas(64) static const uint16_t operand[16 * 32] = {};
-  _tile_loadconfig(&kAmxConfig);
+  _tile_loadconfig(&amx::kTileConfig);
   _tile_loadd(4, operand, 64);
   _tile_loadd(5, operand, 64);
   _tile_loadd(6, operand, 64);
