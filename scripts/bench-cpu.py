@@ -158,14 +158,14 @@ def main():
                        "--stats", "--threads", str(t)], env=env)
             stats = out.stderr
             bandwidth_after = read_bandwidth(t)
+            # Decode as tokens / seconds: --stats rounds tok/s to one decimal (1 % at 10 tok/s).
+            generated = re.search(r"generated: (\d+) tokens, ([\d.]+) s", stats)
             samples[i].append(dict(
                 bandwidth=(bandwidth_before[0] + bandwidth_after[0]) / 2,
                 best_pass=(bandwidth_before[1] + bandwidth_after[1]) / 2,
                 prefill=float(re.search(r"prompt: \d+ tokens, [\d.]+ s, ([\d.]+) tok/s", stats).group(1)),
                 prefill_s=float(re.search(r"prompt: \d+ tokens, ([\d.]+) s", stats).group(1)),
-                # tokens / seconds: --stats rounds tok/s to one decimal (1 % at 10 tok/s).
-                decode=(lambda g: int(g.group(1)) / float(g.group(2)))(
-                    re.search(r"generated: (\d+) tokens, ([\d.]+) s", stats)),
+                decode=int(generated.group(1)) / float(generated.group(2)),
                 rss=int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", stats).group(1)) * 1024,
                 load_s=float(re.search(r"load: ([\d.]+) s", stats).group(1)),
                 isa=re.search(r"kernels: ([^,\s]+)", stats).group(1)))
