@@ -103,10 +103,10 @@ def main():
                 peaks[(t, key)] = float(m.group(1))
 
     def read_bandwidth(t):
-        """(sustained, best pass) read bandwidth with t threads, bytes/s."""
+        """The sustained and the best-pass read bandwidth with t threads, bytes/s."""
         out = run([os.path.join(args.build, "bin", "inferno-membw"), str(t)]).stdout
         m = re.match(r"threads \d+ read ([\d.]+) GB/s best pass, ([\d.]+) GB/s sustained", out)
-        return float(m.group(2)) * 1e9, float(m.group(1)) * 1e9
+        return dict(bandwidth=float(m.group(2)) * 1e9, best_pass=float(m.group(1)) * 1e9)
 
     prompt = ",".join(str(1 + (i * 37) % 5000) for i in range(args.tokens))
     fusions = args.fusion.split(",")
@@ -161,8 +161,7 @@ def main():
             # Decode as tokens / seconds: --stats rounds tok/s to one decimal (1 % at 10 tok/s).
             generated = re.search(r"generated: (\d+) tokens, ([\d.]+) s", stats)
             samples[i].append(dict(
-                bandwidth=(bandwidth_before[0] + bandwidth_after[0]) / 2,
-                best_pass=(bandwidth_before[1] + bandwidth_after[1]) / 2,
+                {key: (bandwidth_before[key] + bandwidth_after[key]) / 2 for key in bandwidth_after},
                 prefill=float(re.search(r"prompt: \d+ tokens, [\d.]+ s, ([\d.]+) tok/s", stats).group(1)),
                 prefill_s=float(re.search(r"prompt: \d+ tokens, ([\d.]+) s", stats).group(1)),
                 decode=int(generated.group(1)) / float(generated.group(2)),
